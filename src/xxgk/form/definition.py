@@ -223,9 +223,9 @@ def expand_group(path: str, groups: dict[str, dict[str, list[str]]]) -> list[str
     for part in parts:
         if part.startswith("@"):
             keys = groups[table][part[1:]]
-            out = [o + [k] for o in out for k in keys]
+            out = [[*o, k] for o in out for k in keys]
         else:
-            out = [o + [part] for o in out]
+            out = [[*o, part] for o in out]
     return [".".join(o) for o in out]
 
 
@@ -303,7 +303,7 @@ def _expand_rules(form: Form) -> None:
         for item in items:
             k = item["key"]
             label = item.get("label") or raw["row_labels"].get(k, k)
-            sub = lambda s, k=k: s.replace("{" + var + "}", k)  # noqa: E731
+            sub = lambda s, k=k, var=var: s.replace("{" + var + "}", k)  # noqa: E731
             form.rules.append(
                 RuleInstance(
                     id=r["id"], severity=r["severity"], title=r["title"],

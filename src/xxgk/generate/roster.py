@@ -1,0 +1,147 @@
+"""Read a roster of units (CSV in UTF-8 / UTF-8-BOM / GB18030, or XLSX) and make safe file names."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..form.definition import Form, load_form
+
+COLUMNS = {"name": "单位名称", "code": "单位代码", "level": "单位层级", "parent": "上级单位"}
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                     *(f"LPT{i}" for i in range(1, 10))}
+
+
+@dataclass(frozen=True)
+class Unit:
+    name: str
+    code: str = ""
+    level: str = ""
+    parent: str = ""
+
+
+class RosterError(Exception):
+    """A roster that cannot be used; `problems` are Chinese lines naming the row."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _decode(data: bytes) -> str:
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise RosterError(["名单文件的编码无法识别，请另存为 UTF-8 或 GB18030（Excel“CSV（逗号分隔）”）格式。"])
+
+
+def _rows_from_csv(data: bytes) -> list[list[str]]:
+    text = _decode(data)
+    sample = text[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;，")
+    except csv.Error:
+        dialect = csv.excel
+    return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+
+
+def _rows_from_xlsx(path: Path) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:  # openpyxl raises many types for broken files
+        raise RosterError([f"名单文件无法作为Excel工作簿打开：{e}"]) from e
+    try:
+        ws = wb.worksheets[0]
+        rows = []
+        for row in ws.iter_rows(values_only=True):
+            rows.append(["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+                         for v in row])
+        return rows
+    finally:
+        wb.close()
+
+
+def _clean(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def read_roster(path: Path, form: Form | None = None) -> list[Unit]:
+    """Units in file order; raises RosterError listing every problem with its row number."""
+    form = form or load_form()
+    data = path.read_bytes()
+    rows = _rows_from_xlsx(path) if data[:4] == b"PK\x03\x04" else _rows_from_csv(data)
+    while rows and not any(c.strip() for c in rows[0]):
+        rows.pop(0)
+    if not rows:
+        raise RosterError(["名单是空的：第1行应为表头（单位名称,单位代码,单位层级,上级单位），其后每行一个单位。"])
+    header = [_clean(c) for c in rows[0]]
+    index: dict[str, int] = {}
+    missing = []
+    for key, title in COLUMNS.items():
+        if title in header:
+            index[key] = header.index(title)
+        else:
+            missing.append(title)
+    if missing:
+        expected = "、".join(COLUMNS.values())
+        raise RosterError([f"名单第1行（表头）缺少列：{'、'.join(missing)}。表头应包括：{expected}。"])
+    problems: list[str] = []
+    units: list[Unit] = []
+    seen_name: dict[str, int] = {}
+    seen_code: dict[str, int] = {}
+    for n, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        cell = {k: _clean(row[i]) if i < len(row) else "" for k, i in index.items()}
+        if not cell["name"]:
+            problems.append(f"第{n}行：单位名称为空，请填写单位全称。")
+            continue
+        level = form.normalise_level(cell["level"]) if cell["level"] else None
+        if level is None:
+            problems.append(f"第{n}行（{cell['name']}）：单位层级“{cell['level']}”无法识别，"
+                            f"可选：{'、'.join(form.unit_levels)}。")
+        if cell["name"] in seen_name:
+            problems.append(f"第{n}行：单位“{cell['name']}”与第{seen_name[cell['name']]}行重复，每个单位只能出现一次。")
+        elif cell["code"] and cell["code"] in seen_code:
+            problems.append(f"第{n}行（{cell['name']}）：单位代码“{cell['code']}”与第{seen_code[cell['code']]}行重复。")
+        seen_name.setdefault(cell["name"], n)
+        if cell["code"]:
+            seen_code.setdefault(cell["code"], n)
+        units.append(Unit(name=cell["name"], code=cell["code"], level=level or "", parent=cell["parent"]))
+    if problems:
+        raise RosterError(problems)
+    if not units:
+        raise RosterError(["名单中没有任何单位：表头之后每行填写一个单位。"])
+    return units
+
+
+def safe_filename(text: str, max_len: int = 80) -> str:
+    """A file name stem that Windows, macOS and Linux all accept."""
+    t = unicodedata.normalize("NFKC", text)
+    t = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", t)
+    t = t.strip().rstrip(". ")
+    t = t[:max_len].rstrip(". ")
+    if not t or t.upper().split(".")[0] in _WINDOWS_RESERVED:
+        t = f"_{t}"
+    return t.lstrip("-") or "_"
+
+
+def unique_filenames(units: list[Unit], year: int) -> list[str]:
+    names: list[str] = []
+    used: set[str] = set()
+    for u in units:
+        stem = safe_filename(f"{u.code}_{u.name}" if u.code else u.name) + f"_{year}年度报告填报表"
+        cand, i = stem, 2
+        while cand.casefold() in used:  # Windows file names are case-insensitive
+            cand, i = f"{stem}_{i}", i + 1
+        used.add(cand.casefold())
+        names.append(cand + ".xlsx")
+    return names
