@@ -158,17 +158,28 @@ def classify_ole(data: bytes) -> Finding:
 _HOSTILE = tuple(s.encode(enc) for s in ("<!DOCTYPE", "<!ENTITY") for enc in ("utf-8", "utf-16-le", "utf-16-be"))
 
 
-def _parser() -> etree.XMLParser:
+def xml_parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False,
                            remove_blank_text=False)
 
 
-def parse_xml(data: bytes, part: str, parser: etree.XMLParser | None = None) -> etree._Element:
-    """Parse one XML part; any DTD or entity declaration is hostile (billion laughs, XXE)."""
-    if any(h in data for h in _HOSTILE):
+def check_hostile(data: bytes, part: str) -> None:
+    """FILE-XML-HOSTILE when the bytes declare a DTD or an entity (UTF-8 or UTF-16)."""
+    if b"\x00" in data[:256]:  # UTF-16 encoded part
+        hostile = any(h in data for h in _HOSTILE)
+    else:
+        hostile = b"<!" in data and (b"<!DOCTYPE" in data or b"<!ENTITY" in data)
+    if hostile:
         raise FileProblem(finding("FILE-XML-HOSTILE", part=part))
+
+
+def parse_xml(data: bytes, part: str, parser: etree.XMLParser | None = None, *,
+              checked: bool = False) -> etree._Element:
+    """Parse one XML part; any DTD or entity declaration is hostile (billion laughs, XXE)."""
+    if not checked:
+        check_hostile(data, part)
     try:
-        root = etree.fromstring(data, parser or _parser())
+        root = etree.fromstring(data, parser or xml_parser())
     except etree.XMLSyntaxError as e:
         raise unreadable(f"内部文件{part}不是有效的XML（{e.msg or '格式错误'}）") from None
     if root is None:

@@ -1,0 +1,578 @@
+"""Check one file, or every file under some folders: read → validate → rules → text rules.
+
+- Every input file gives exactly one FileResult: lock files and system files are skipped *with*
+  a FILE-SKIPPED finding; an unreadable entry or a symlink loop gives an error result.
+- Files are checked in worker processes (jobs = os.cpu_count() by default, jobs=1 runs in this
+  process). Each file has a time limit (signal.setitimer in the worker → FILE-TIMEOUT). A worker
+  that dies is replaced; the files it had in hand are re-run one by one, and a file that kills a
+  worker on its own gets an error result. At most 4×jobs files are in flight.
+- Memory: the full document of a file lives only in the worker. The parent keeps, per file, the
+  FileResult with its findings and a slim document (form, unit, year, source identity), and for a
+  passing file its figures as one array of doubles (≈1.7 KB) so that a file that later fails (a
+  duplicate on the roster, another year) can be taken out of the running totals.
+- Totals (汇总) are accumulated while results stream in, over files whose status is pass or warn
+  and whose year is the run's year.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+import signal
+import stat
+import threading
+import time
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..document import figures, get_path, set_path
+from ..form.definition import Form, load_form
+from ..report.model import FileResult, Finding, RunResult, finding
+from . import rules as rules_engine
+from .roster import RosterIndex, apply_roster
+from .text import evaluate_text, fee_statement, is_imported, split_sections
+from .validate import invalid_paths, validate_document
+
+DEFAULT_TIMEOUT = 60.0  # seconds per file; a normal workbook takes well under a second
+SKIP_NAMES = {".ds_store": "macOS 系统文件", "thumbs.db": "Windows 缩略图缓存文件", "desktop.ini": "Windows 系统文件"}
+
+# Tests may replace the reader (the real one is xxgk.read.load.read_file).
+READER: Callable[[Path], Any] | None = None
+
+
+def _read(path: Path) -> Any:
+    if READER is not None:
+        return READER(path)
+    from ..read.load import read_file
+
+    return read_file(path)
+
+
+# ---------------------------------------------------------------- walking the inputs
+
+
+@dataclass
+class Entry:
+    path: Path
+    skip: str | None = None  # reason to skip (FILE-SKIPPED)
+    error: str | None = None  # reason it cannot be read (FILE-UNREADABLE)
+
+
+def skip_reason(name: str) -> str | None:
+    if name.startswith("~$"):
+        return "Excel/WPS 打开文件时产生的临时锁定文件（~$开头），不是报送文件"
+    if name.startswith(".~lock.") and name.endswith("#"):
+        return "LibreOffice 打开文件时产生的临时锁定文件，不是报送文件"
+    if name.lower() in SKIP_NAMES:
+        return SKIP_NAMES[name.lower()] + "，不是报送文件"
+    return None
+
+
+def iter_entries(paths: Sequence[Path]) -> Iterator[Entry]:
+    """Every file under `paths` (folders recursively, names sorted), each exactly once."""
+    seen_files: set[tuple[int, int]] = set()
+    seen_dirs: dict[tuple[int, int], Path] = {}
+
+    def file_entry(p: Path, st: os.stat_result) -> Entry:
+        key = (st.st_dev, st.st_ino)
+        if key in seen_files:
+            return Entry(p, skip="与已检查的文件是同一个文件（重复给出的路径或链接）")
+        seen_files.add(key)
+        reason = skip_reason(p.name)
+        return Entry(p, skip=reason) if reason else Entry(p)
+
+    def walk(d: Path, st: os.stat_result, ancestors: frozenset[tuple[int, int]]) -> Iterator[Entry]:
+        key = (st.st_dev, st.st_ino)
+        if key in ancestors:
+            yield Entry(d, error="符号链接形成循环（指向自身所在的上级文件夹）")
+            return
+        if key in seen_dirs:
+            yield Entry(d, skip=f"与已检查的文件夹“{seen_dirs[key]}”是同一个文件夹")
+            return
+        seen_dirs[key] = d
+        try:
+            names = sorted(os.listdir(d))
+        except OSError as e:
+            yield Entry(d, error=f"无法打开文件夹（{e.strerror or e}）")
+            return
+        inner = ancestors | {key}
+        for name in names:
+            p = d / name
+            try:
+                cst = p.stat()
+            except OSError as e:
+                yield Entry(p, error=_os_reason(e))
+                continue
+            if stat.S_ISDIR(cst.st_mode):
+                yield from walk(p, cst, inner)
+            elif stat.S_ISREG(cst.st_mode):
+                yield file_entry(p, cst)
+            else:
+                yield Entry(p, skip="不是普通文件（设备、管道或套接字）")
+
+    for p in paths:
+        p = Path(p)
+        try:
+            st = p.stat()
+        except OSError as e:
+            yield Entry(p, error=_os_reason(e))
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            yield from walk(p, st, frozenset())
+        elif stat.S_ISREG(st.st_mode):
+            yield file_entry(p, st)
+        else:
+            yield Entry(p, skip="不是普通文件（设备、管道或套接字）")
+
+
+def _os_reason(e: OSError) -> str:
+    import errno
+
+    if e.errno == errno.ELOOP:
+        return "符号链接形成循环"
+    if e.errno == errno.ENOENT:
+        return "文件不存在或符号链接已失效"
+    if e.errno == errno.EACCES:
+        return "没有读取权限"
+    return f"无法访问（{e.strerror or e}）"
+
+
+def entry_result(entry: Entry) -> FileResult:
+    if entry.skip:
+        return FileResult(path=str(entry.path), skipped=True,
+                          findings=[finding("FILE-SKIPPED", location="文件", reason=entry.skip)])
+    return FileResult(path=str(entry.path),
+                      findings=[finding("FILE-UNREADABLE", location="文件", reason=entry.error or "无法访问")])
+
+
+# ---------------------------------------------------------------- one file
+
+
+def make_locator(form: Form, locations: dict[str, Any] | None, imported: bool
+                 ) -> Callable[[str], tuple[str | None, str | None, str | None]]:
+    locations = locations or {}
+
+    def locate(path: str) -> tuple[str | None, str | None, str | None]:
+        loc = locations.get(path)
+        if loc:
+            sheet, cell, location = (*tuple(loc), None, None, None)[:3]
+            return sheet, cell, location
+        if form.has_field(path):
+            f = form.field(path)
+            return (None, None, f.label) if imported else (f.sheet, f.cell, None)
+        return None, None, None
+
+    return locate
+
+
+def _form_for(version: str | None) -> Form:
+    try:
+        return load_form(version) if version else load_form()
+    except (FileNotFoundError, OSError):
+        return load_form()
+
+
+def _doc_form_version(doc: dict[str, Any]) -> str | None:
+    f = doc.get("form")
+    v = f.get("version") if isinstance(f, dict) else None
+    return str(v) if v else None
+
+
+PrevLookup = Callable[[dict[str, Any]], dict[str, Any] | None]
+
+
+def _read_fee_into(doc: dict[str, Any]) -> None:
+    """For an imported report, record the 信息处理费 statement of 六 in other.* when still empty."""
+    if get_path(doc, "other.fee_charged", None) is not None:
+        return
+    _, bodies = split_sections((doc.get("source") or {}).get("fulltext") or "")
+    if "六" not in bodies:
+        return
+    charged, amount, _found = fee_statement(bodies["六"])
+    if charged is None or not isinstance(doc.get("other"), dict):
+        return
+    set_path(doc, "other.fee_charged", charged)
+    if amount is not None and get_path(doc, "other.fee_amount_yuan", None) is None:
+        set_path(doc, "other.fee_amount_yuan", int(amount) if amount == int(amount) else float(amount))
+
+
+def check_loaded(path: Path, loaded: Any, form: Form | None = None, prev_lookup: PrevLookup | None = None,
+                 year: int | None = None) -> FileResult:
+    """The checks after reading: validate, arithmetic rules (with last year's report), text rules."""
+    r = FileResult(path=str(path), sha256=getattr(loaded, "sha256", None), kind=getattr(loaded, "kind", "unknown"),
+                   form_version=getattr(loaded, "form_version", None), findings=list(loaded.findings or []),
+                   skipped=bool(getattr(loaded, "skipped", False)))
+    doc = loaded.document
+    if r.skipped:
+        return r
+    if doc is None:
+        if not any(f.severity == "error" for f in r.findings):
+            r.findings.append(finding("FILE-UNREADABLE", location="文件", reason="未能读取到报告内容"))
+        return r
+    form = form or _form_for(r.form_version or _doc_form_version(doc))
+    imported = is_imported(doc)
+    if imported:
+        _read_fee_into(doc)
+    locate = make_locator(form, getattr(loaded, "locations", None), imported)
+    found = validate_document(form, doc, locate)
+    if any(f.rule == "UNIT-UNKNOWN" for f in r.findings):  # the importer already said it
+        found = [f for f in found if not (f.rule == "DOC-SCHEMA" and f.path in ("unit.name", "year", "unit"))]
+    bad = invalid_paths(found)
+    eval_doc = doc
+    if bad:
+        eval_doc = copy.deepcopy(doc)
+        for p in bad:
+            if "." in p or p in ("year",):
+                with contextlib.suppress(KeyError, TypeError, AttributeError):
+                    set_path(eval_doc, p, None)
+    prev = prev_lookup(doc) if prev_lookup else None
+    found += rules_engine.evaluate(form, eval_doc, prev, locate)
+    found += evaluate_text(form, doc, locate, report_year=year, file_name=Path(path).name)
+    r.findings += found
+    name = get_path(doc, "unit.name", None)
+    r.unit = name if isinstance(name, str) and name.strip() else None
+    y = doc.get("year")
+    r.year = y if isinstance(y, int) and not isinstance(y, bool) else None
+    r.form_version = r.form_version or _doc_form_version(doc)
+    r.document = doc
+    return r
+
+
+def check_file(path: Path, form: Form | None = None, previous: dict | None = None,
+               year: int | None = None) -> FileResult:
+    """Read and check one file; `previous` is last year's report document of the same unit."""
+    t0 = time.perf_counter()
+    path = Path(path)
+    reason = skip_reason(path.name)
+    if reason:
+        r = entry_result(Entry(path, skip=reason))
+    else:
+        try:
+            loaded = _read(path)
+            r = check_loaded(path, loaded, form, (lambda _d: previous) if previous is not None else None, year)
+        except Exception as e:  # a bug must not stop a run of many files
+            r = FileResult(path=str(path), findings=[finding("CHECK-INTERNAL", location="文件",
+                                                             reason=f"{type(e).__name__}: {e}"[:200])])
+    r.seconds = time.perf_counter() - t0
+    return r
+
+
+# ---------------------------------------------------------------- previous year
+
+
+def prev_paths(form: Form) -> list[str]:
+    """Document paths of last year's report that the rules read (prev.…)."""
+    out: list[str] = []
+    for rule in form.rules:
+        for t in (*rule.left, *rule.right):
+            if t.path and t.path.startswith("prev.") and t.path[5:] not in out:
+                out.append(t.path[5:])
+    return out
+
+
+@dataclass
+class PrevUnit:
+    name: str
+    code: str
+    year: int | None
+    doc: dict[str, Any]
+
+
+def slim_previous(form: Form, doc: dict[str, Any]) -> PrevUnit | None:
+    name = get_path(doc, "unit.name", None)
+    if not isinstance(name, str) or not name.strip():
+        return None
+    slim: dict[str, Any] = {"year": doc.get("year")}
+    for p in prev_paths(form):
+        set_path(slim, p, get_path(doc, p, None))
+    code = get_path(doc, "unit.code", None)
+    y = doc.get("year")
+    return PrevUnit(name, code if isinstance(code, str) else "", y if isinstance(y, int) else None, slim)
+
+
+class PreviousIndex:
+    """Last year's reports by unit, matched the same way as the roster."""
+
+    def __init__(self, units: list[PrevUnit]):
+        self.units = units
+        self.index = RosterIndex(units)
+
+    def lookup(self, doc: dict[str, Any]) -> dict[str, Any] | None:
+        code = get_path(doc, "unit.code", None)
+        i = self.index.match(get_path(doc, "unit.name", None), code if isinstance(code, str) else None)
+        if i is None:
+            return None
+        prev = self.units[i]
+        year = doc.get("year")
+        if isinstance(year, int) and prev.year is not None and prev.year != year - 1:
+            return None  # not last year's report
+        return prev.doc
+
+
+# ---------------------------------------------------------------- workers
+
+_STATE: dict[str, Any] = {}
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise _Timeout()
+
+
+def _init(state: dict[str, Any]) -> None:
+    _STATE.clear()
+    _STATE.update(state)
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    usable = (seconds and seconds > 0 and hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread())
+    if not usable:
+        yield
+        return
+    old = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _figures_vector(form: Form, doc: dict[str, Any]) -> array:
+    vals = []
+    for v in figures(doc, form).values():
+        vals.append(float(v) if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) else 0.0)
+    return array("d", vals)
+
+
+def _slim_document(doc: dict[str, Any]) -> dict[str, Any]:
+    source = doc.get("source") if isinstance(doc.get("source"), dict) else {}
+    return {"form": doc.get("form"), "unit": copy.deepcopy(doc.get("unit")), "year": doc.get("year"),
+            "source": {k: source.get(k) for k in ("kind", "file", "sha256", "title") if k in source}}
+
+
+def _check_task(path_text: str) -> tuple[FileResult, array | None]:
+    """Worker: check one file within the time limit; return a slim result and its figures."""
+    path = Path(path_text)
+    t0 = time.perf_counter()
+    prev: PreviousIndex | None = _STATE.get("previous")
+    try:
+        with _time_limit(_STATE.get("timeout")):
+            reason = skip_reason(path.name)
+            if reason:
+                r = entry_result(Entry(path, skip=reason))
+            else:
+                loaded = _read(path)
+                r = check_loaded(path, loaded, None, prev.lookup if prev else None, _STATE.get("year"))
+    except _Timeout:
+        r = FileResult(path=path_text, findings=[finding("FILE-TIMEOUT", location="文件",
+                                                         seconds=_fmt_seconds(_STATE.get("timeout")))])
+    except Exception as e:
+        r = FileResult(path=path_text, findings=[finding("CHECK-INTERNAL", location="文件",
+                                                         reason=f"{type(e).__name__}: {e}"[:200])])
+    r.seconds = time.perf_counter() - t0
+    vec = None
+    if r.document is not None:
+        if r.status in ("pass", "warn"):
+            vec = _figures_vector(_form_for(r.form_version), r.document)
+        r.document = _slim_document(r.document)
+    return r, vec
+
+
+def _prev_task(path_text: str) -> PrevUnit | None:
+    try:
+        with _time_limit(_STATE.get("timeout")):
+            loaded = _read(Path(path_text))
+            if getattr(loaded, "skipped", False) or loaded.document is None:
+                return None
+            doc = loaded.document
+            return slim_previous(_form_for(getattr(loaded, "form_version", None) or _doc_form_version(doc)), doc)
+    except (_Timeout, Exception):
+        return None
+
+
+def _fmt_seconds(s: Any) -> str:
+    try:
+        return f"{float(s):g}"
+    except (TypeError, ValueError):
+        return "?"
+
+
+def _stream(fn: Callable[[str], Any], items: list[str], jobs: int, state: dict[str, Any],
+            crashed: Callable[[str], Any]) -> Iterator[tuple[int, Any]]:
+    """(index, fn(item)) as they finish; a worker crash gives crashed(item) for the file that caused it."""
+    if jobs <= 1 or len(items) <= 1:
+        saved = dict(_STATE)
+        _init(state)
+        try:
+            for i, it in enumerate(items):
+                yield i, fn(it)
+        finally:
+            _init(saved)
+        return
+    retry: list[int] = []
+    pending = iter(range(len(items)))
+    exhausted = False
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(state,))
+    in_flight: dict[Future, int] = {}
+    try:
+        while True:
+            while not exhausted and len(in_flight) < jobs * 4:
+                i = next(pending, None)
+                if i is None:
+                    exhausted = True
+                    break
+                try:
+                    in_flight[pool.submit(fn, items[i])] = i
+                except BrokenProcessPool:
+                    retry.append(i)
+            if not in_flight:
+                break
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            broken = False
+            for fut in done:
+                i = in_flight.pop(fut)
+                try:
+                    yield i, fut.result()
+                except BrokenProcessPool:
+                    retry.append(i)
+                    broken = True
+            if broken:
+                retry.extend(in_flight.values())
+                in_flight.clear()
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(state,))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    # Files in hand when a worker died: run each alone, so the one that kills a worker is found.
+    for i in sorted(set(retry)):
+        solo = ProcessPoolExecutor(max_workers=1, initializer=_init, initargs=(state,))
+        try:
+            yield i, solo.submit(fn, items[i]).result()
+        except BrokenProcessPool:
+            yield i, crashed(items[i])
+        finally:
+            solo.shutdown(wait=True, cancel_futures=True)
+
+
+def _crashed_check(path_text: str) -> tuple[FileResult, None]:
+    return FileResult(path=path_text, findings=[finding(
+        "FILE-UNREADABLE", location="文件", reason="检查进程在读取本文件时意外退出（文件可能损坏或过于复杂）")]), None
+
+
+# ---------------------------------------------------------------- the run
+
+
+class _Totals:
+    def __init__(self, paths: list[str]):
+        self.paths = paths
+        self.sums: dict[int, list[Decimal]] = {}  # year -> running sums
+        self.units: Counter[int] = Counter()
+
+    def add(self, year: int, vec: array, sign: int = 1) -> None:
+        sums = self.sums.setdefault(year, [Decimal(0)] * len(self.paths))
+        for k, v in enumerate(vec):
+            sums[k] += sign * Decimal(repr(v))
+        self.units[year] += sign
+
+    def result(self, year: int | None) -> tuple[dict[str, Any], int]:
+        if year is None or year not in self.sums:
+            return {}, 0
+        out: dict[str, Any] = {}
+        for p, v in zip(self.paths, self.sums[year], strict=True):
+            out[p] = int(v) if v == v.to_integral_value() else float(round(v, 4))
+        return out, self.units[year]
+
+
+def _resolve_jobs(jobs: int | None) -> int:
+    return max(1, jobs if jobs else (os.cpu_count() or 1))
+
+
+def read_previous(paths: Sequence[Path], jobs: int | None = None, timeout: float = DEFAULT_TIMEOUT
+                  ) -> PreviousIndex:
+    files = [str(e.path) for e in iter_entries(paths) if not e.skip and not e.error]
+    units: list[PrevUnit] = []
+    for _i, u in _stream(_prev_task, files, _resolve_jobs(jobs), {"timeout": timeout}, lambda _p: None):
+        if u is not None:
+            units.append(u)
+    return PreviousIndex(units)
+
+
+def check_paths(paths: list[Path], roster: list[Any] | None = None, year: int | None = None,
+                previous: list[Path] | None = None, jobs: int | None = None,
+                progress: Callable[[int, int], None] | None = None,
+                timeout: float = DEFAULT_TIMEOUT) -> RunResult:
+    """Check every file under `paths`; one FileResult per file, in walk order."""
+    t0 = time.perf_counter()
+    jobs = _resolve_jobs(jobs)
+    prev_index = read_previous(previous, jobs, timeout) if previous else None
+    entries = list(iter_entries(paths))
+    run = RunResult(files=[None] * len(entries))  # type: ignore[list-item]
+    work: list[str] = []
+    work_at: list[int] = []
+    for i, e in enumerate(entries):
+        if e.skip or e.error:
+            run.files[i] = entry_result(e)
+        else:
+            work.append(str(e.path))
+            work_at.append(i)
+    total = len(entries)
+    done = total - len(work)
+    if progress and done:
+        progress(done, total)
+    form = load_form()
+    totals = _Totals([p for p in figures({}, form)])
+    vectors: dict[int, array] = {}
+    state = {"previous": prev_index, "year": year, "timeout": timeout}
+    for k, (res, vec) in _stream(_check_task, work, jobs, state, _crashed_check):
+        i = work_at[k]
+        run.files[i] = res
+        if vec is not None and res.year is not None and len(vec) == len(totals.paths):
+            totals.add(res.year, vec)
+            vectors[i] = vec
+        done += 1
+        if progress:
+            progress(done, total)
+    before = {i: run.files[i].status for i in vectors}
+    # the run's year: given, or the most common among the files (latest on a tie)
+    if year is None:
+        years = Counter(r.year for r in run.files if r.year is not None and not r.skipped)
+        if years:
+            year = max(years, key=lambda y: (years[y], y))
+            form_year = load_form()
+            for r in run.files:
+                if r.year is not None and r.year != year:
+                    r.findings.append(_year_finding(form_year, r, year))
+    run.year = year
+    if roster is not None:
+        apply_roster(run, roster)
+    # take out of the totals the files that no longer pass
+    for i, vec in vectors.items():
+        r = run.files[i]
+        if r.status not in ("pass", "warn") and before[i] in ("pass", "warn"):
+            totals.add(r.year, vec, -1)
+    run.totals, run.totals_units = totals.result(year)
+    run.seconds = time.perf_counter() - t0
+    return run
+
+
+def _year_finding(form: Form, r: FileResult, year: int) -> Finding:
+    sev = (form.text_rules.get("YEAR-MISMATCH") or {}).get("severity")
+    workbook = r.kind == "workbook"
+    f = form.field("year")
+    return finding("YEAR-MISMATCH", sheet=f.sheet if workbook else None, cell=f.cell if workbook else None,
+                   location=None if workbook else "报告年度", path="year", severity=sev, left=r.year, op="==",
+                   right=year, message=f"本文件是{r.year}年度的报告，而本次检查的多数文件是{year}年度的报告。")

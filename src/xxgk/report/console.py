@@ -1,0 +1,55 @@
+"""A short Chinese table of a run for the terminal (the CLI prints it; the core never prints)."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+from .model import STATUS_ZH, RunResult
+
+ORDER = {"error": 0, "fail": 1, "warn": 2, "skipped": 3, "pass": 4}
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _fit(text: str, width: int) -> str:
+    """Cut to `width` display columns (with …) and pad to exactly `width`."""
+    if _width(text) > width:
+        out = ""
+        for ch in text:
+            if _width(out + ch) > width - 1:
+                break
+            out += ch
+        text = out + "…"
+    return text + " " * (width - _width(text))
+
+
+def render_console(run: RunResult, limit: int = 30) -> str:
+    """Files with problems first; at most `limit` rows, saying how many more there are."""
+    rows = sorted(enumerate(run.files), key=lambda ir: (ORDER.get(ir[1].status, 9), ir[0]))
+    head = f"{_fit('文件', 34)}  {_fit('单位', 24)}  {_fit('状态', 8)}  {'  错误'}  {'  警告'}"
+    lines = [head, "-" * _width(head)]
+    for _, r in rows[:limit]:
+        c = r.counts
+        lines.append(f"{_fit(Path(r.path).name, 34)}  {_fit(r.unit or '—', 24)}  "
+                     f"{_fit(STATUS_ZH.get(r.status, r.status), 8)}  {c['error']:>6}  {c['warning']:>6}")
+    if not run.files:
+        lines.append("（没有找到任何文件）")
+    if len(rows) > limit:
+        lines.append(f"……另有{len(rows) - limit}个文件，详见 summary.xlsx")
+    counts = {k: 0 for k in STATUS_ZH}
+    for r in run.files:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    summary = (f"共{len(run.files)}个文件：通过{counts['pass']}，有警告{counts['warn']}，不通过{counts['fail']}，"
+               f"无法读取{counts['error']}，已跳过{counts['skipped']}")
+    if run.year:
+        summary += f"；报告年度{run.year}"
+    lines.append(summary + "。")
+    if run.roster_missing:
+        names = "、".join(u["name"] for u in run.roster_missing[:10])
+        more = f"等{len(run.roster_missing)}个单位" if len(run.roster_missing) > 10 else ""
+        lines.append(f"名单中未报送：{names}{more}。")
+    lines.append(f"汇总（表二、三、四合计）包含{run.totals_units}个通过检查的单位。")
+    return "\n".join(lines)

@@ -1,0 +1,134 @@
+"""The summaries read back: xlsx (no formula injection), json, html (self-contained, escaped), console."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from test_check_docs import check_doc, suqian
+from xxgk.report.console import render_console
+from xxgk.report.model import FileResult, RunResult, finding
+from xxgk.report.writers import write_summaries
+
+EVIL = '=HYPERLINK("http://x")'
+SCRIPT = "<script>alert(1)</script>镇"
+
+
+def sample_run() -> RunResult:
+    good = check_doc(suqian(2024), prev=suqian(2023), year=2024, name="宿迁市人民政府.xlsx")
+    bad_doc = suqian(2024)
+    bad_doc["unit"]["name"] = EVIL
+    bad_doc["requests"]["granted"]["commercial"] = 70
+    bad = check_doc(bad_doc, year=2024, name="evil.xlsx")
+    xss_doc = suqian(2024)
+    xss_doc["unit"]["name"] = SCRIPT
+    xss_doc["problems"]["improvements"] = None
+    xss = check_doc(xss_doc, year=2024, name="x.xlsx")
+    unreadable = FileResult(path="坏文件.xlsx",
+                            findings=[finding("FILE-UNREADABLE", location="文件", reason="不是zip")])
+    skipped = FileResult(path="~$a.xlsx", skipped=True, findings=[finding("FILE-SKIPPED", reason="锁定文件")])
+    run = RunResult(files=[good, bad, xss, unreadable, skipped], year=2024,
+                    roster_missing=[{"name": "+缺报镇", "code": "", "level": "乡镇", "parent": ""}],
+                    roster_findings=[finding("ROSTER-MISSING", location="+缺报镇", unit="+缺报镇")],
+                    totals={"proactive.licensing": 1573179, "requests.new_received.total": 3525}, totals_units=1)
+    return run
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory) -> tuple[RunResult, dict[str, Path]]:
+    out = tmp_path_factory.mktemp("out") / "new" / "summary"
+    run = sample_run()
+    paths = write_summaries(run, out)
+    return run, {p.suffix: p for p in paths}
+
+
+def test_writes_three_files_in_a_new_folder(written) -> None:
+    _, paths = written
+    assert sorted(p.name for p in paths.values()) == ["summary.html", "summary.json", "summary.xlsx"]
+
+
+def test_xlsx_keeps_formula_like_text_as_text(written) -> None:
+    _, paths = written
+    wb = openpyxl.load_workbook(paths[".xlsx"])
+    assert wb.sheetnames == ["概览", "问题明细", "未报送", "汇总", "规则统计"]
+    ws = wb["概览"]
+    assert [c.value for c in ws[1]][:6] == ["文件", "单位", "年度", "状态", "错误数", "警告数"]
+    units = [ws.cell(row=r, column=2) for r in range(2, ws.max_row + 1)]
+    evil = next(c for c in units if c.value == EVIL)
+    assert evil.data_type == "s"  # a string, not a formula
+    statuses = [ws.cell(row=r, column=4).value for r in range(2, ws.max_row + 1)]
+    assert statuses == ["通过", "不通过", "有警告", "无法读取", "已跳过"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref
+    missing = wb["未报送"]
+    assert missing["A2"].value == "+缺报镇" and missing["A2"].data_type == "s"
+
+
+def test_xlsx_detail_rows_show_cell_and_sides(written) -> None:
+    _, paths = written
+    ws = openpyxl.load_workbook(paths[".xlsx"])["问题明细"]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    t3 = [r for r in rows if r[2] == "T3-ROW-TOTAL"]
+    assert t3 and t3[0][4] == "三、收到和处理政府信息公开申请情况!J8"
+    assert t3[0][7] == 3521 and t3[0][8] == "==" and t3[0][9] == 3518
+    assert any(r[2] == "FILE-UNREADABLE" and r[3] == "错误" for r in rows)
+
+
+def test_xlsx_totals_sheet_has_chinese_labels(written) -> None:
+    _, paths = written
+    ws = openpyxl.load_workbook(paths[".xlsx"])["汇总"]
+    cells = {c.value for row in ws.iter_rows() for c in row if c.value is not None}
+    assert "行政许可 本年处理决定数量" in cells and 1573179 in cells
+    assert "一、本年新收政府信息公开申请数量" in cells and 3525 in cells
+
+
+def test_json_is_versioned_and_complete(written) -> None:
+    _, paths = written
+    data = json.loads(paths[".json"].read_text(encoding="utf-8"))
+    assert data["schema_version"] == 1 and data["generator"].startswith("xxgk ")
+    assert data["year"] == 2024
+    assert [f["status"] for f in data["files"]] == ["pass", "fail", "warn", "error", "skipped"]
+    assert data["files"][1]["unit"] == EVIL
+    f = next(x for x in data["files"][1]["findings"] if x["rule"] == "T3-ROW-TOTAL")
+    assert set(f) == {"rule", "severity", "sheet", "cell", "location", "message", "hint", "left", "op", "right",
+                      "outcome"}
+    assert data["roster"]["missing"][0]["name"] == "+缺报镇"
+    assert data["rule_counts"]["T3-ROW-TOTAL"]["files"] == 1
+    assert data["totals"]["values"]["requests.new_received.total"] == 3525
+
+
+def test_html_is_self_contained_and_escaped(written) -> None:
+    _, paths = written
+    page = paths[".html"].read_text(encoding="utf-8")
+    assert "<script src" not in page.lower()
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page, re.I)
+    assert "@import" not in page and "url(" not in page
+    assert SCRIPT not in page and "&lt;script&gt;alert(1)&lt;/script&gt;镇" in page
+    assert page.count("<script>") == 1  # only our own inline filter script
+    assert "通过" in page and "不通过" in page and "名单中未报送 1 个单位" in page
+    assert 'data-rules="' in page and 'id="f-rule"' in page and 'id="f-status"' in page
+    assert "<details>" in page  # findings readable without JavaScript
+
+
+def test_console_table_and_truncation() -> None:
+    run = sample_run()
+    text = render_console(run)
+    first = text.splitlines()[2]
+    assert "坏文件.xlsx" in first  # unreadable files first
+    assert "共5个文件：通过1，有警告1，不通过1，无法读取1，已跳过1" in text
+    assert "名单中未报送：+缺报镇" in text
+    many = RunResult(files=[FileResult(path=f"f{i}.xlsx", document={}) for i in range(45)])
+    text = render_console(many, limit=30)
+    assert "另有15个文件，详见 summary.xlsx" in text
+    assert len(text.splitlines()) < 40
+
+
+def test_empty_run_still_writes_summaries(tmp_path: Path) -> None:
+    paths = write_summaries(RunResult(), tmp_path / "s")
+    assert all(p.exists() for p in paths)
+    assert "没有找到任何文件" in render_console(RunResult())
+    wb = openpyxl.load_workbook(tmp_path / "s" / "summary.xlsx")
+    assert wb["概览"].max_row == 1
