@@ -173,9 +173,11 @@ def import_(files: tuple[Path, ...], out_dir: Path) -> None:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     worst = 0
+    stems = [f.stem for f in files]
     for f in files:
         result = import_file(f)
-        target = out_dir / (f.stem + ".json")
+        # report.txt and report.html side by side must not overwrite each other's output
+        target = out_dir / ((f.stem if stems.count(f.stem) == 1 else f.name) + ".json")
         if result.document is not None:
             target.write_text(json.dumps(result.document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
             click.echo(f"{f} → {target}")

@@ -1,0 +1,63 @@
+"""Plain text (as copied from a web page) and Markdown pipe tables -> blocks."""
+
+from __future__ import annotations
+
+import re
+
+from .base import ImportResult
+from .common import Block, Cell, Para, Table, build_document
+
+_MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset of GBK/GB2312)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030", errors="replace")
+
+
+def _pipe_cells(line: str) -> list[Cell]:
+    s = line.strip()
+    if s.startswith("|"):
+        s = s[1:]
+    if s.endswith("|") and not s.endswith("\\|"):
+        s = s[:-1]
+    parts = re.split(r"(?<!\\)\|", s)
+    return [p.replace("\\|", "|").strip() for p in parts]
+
+
+def text_blocks(text: str) -> list[Block]:
+    """Lines with tabs (web copies) or pipes (Markdown) are table rows; other lines are paragraphs."""
+    blocks: list[Block] = []
+    rows: list[list[Cell]] = []
+
+    def flush() -> None:
+        if rows:
+            blocks.append(Table(list(rows)))
+            rows.clear()
+
+    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = raw.rstrip("\n")
+        if "\t" in line:
+            rows.append([c.strip() for c in line.split("\t")])
+            continue
+        if line.lstrip().startswith("|"):
+            if not _MD_RULE.match(line):
+                rows.append(_pipe_cells(line))
+            continue
+        flush()
+        s = line.strip()
+        if not s:
+            continue
+        s = re.sub(r"^#{1,6}\s+", "", s)  # Markdown headings
+        blocks.append(Para(s))
+    flush()
+    return blocks
+
+
+def import_text(data: bytes, name: str) -> ImportResult:
+    return build_document(text_blocks(decode_text(data)), kind="text", name=name, data=data)
