@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from test_check_docs import FORM, check_doc, locate_workbook, suqian
 from xxgk.check.text import evaluate_text, fee_statement, split_sections
-from xxgk.document import empty_document, set_path
+from xxgk.document import empty_document, get_path, set_path
 
 # Modelled on a real township report (孟津区小浪底镇 2024): tables as tab-separated lines.
 TOWNSHIP = """孟津区小浪底镇人民政府 2024 年政府信息公开工作 年度报告
@@ -262,3 +262,19 @@ def test_year_mismatch_in_title_and_file_name() -> None:
     found = text_rules(doc, name="小浪底镇2022年报.txt")
     assert sorted(f.location for f in found) == ["文件名", "标题"]
     assert text_rules(township(), name="20250115_小浪底镇2024年报.txt") == []
+
+
+def test_workbook_text_copied_from_an_old_report() -> None:
+    """Old text pasted into this year's workbook: 2019 wording is FMT-VERSION at the cell, and text that
+    names only earlier years is YEAR-MISMATCH; a comparison with last year stays quiet."""
+    doc = suqian(2024)
+    for f in FORM.fields:  # last year's texts everywhere
+        if f.type == "text" and isinstance(get_path(doc, f.path, None), str):
+            set_path(doc, f.path, get_path(doc, f.path).replace("2024", "2023"))
+    set_path(doc, "overview.proactive", "2023年，本年新制作数量12件，对外公开总数量30件。")
+    found = text_rules(doc)
+    assert [(f.rule, f.sheet, f.cell) for f in found] == [
+        ("FMT-VERSION", "一、总体情况", "B4"), ("YEAR-MISMATCH", "一、总体情况", "B3")]
+    assert "本年新制作数量" in found[0].message and "2023年" in found[1].message
+    set_path(doc, "overview.proactive", "2024年主动公开文件较2023年增加12件。")
+    assert text_rules(doc) == []

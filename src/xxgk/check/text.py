@@ -212,16 +212,27 @@ def check_overview(form: Form, doc: dict[str, Any], locate: Locator) -> list[Fin
     return out
 
 
-def check_version(form: Form, doc: dict[str, Any], report_year: int | None) -> list[Finding]:
+def check_version(form: Form, doc: dict[str, Any], report_year: int | None,
+                  locate: Locator = _no_location) -> list[Finding]:
     params = form.text_rules.get("FMT-VERSION") or {}
     year = report_year or doc.get("year")
     if not isinstance(year, int) or year < 2021:
         return []
+    signatures = params.get("signatures", [])
+    if not is_imported(doc):
+        # A workbook's tables are 2021 by construction; 2019 wording in its texts means old text was pasted in.
+        out = []
+        for text, _n, loc in _texts(form, doc, locate):
+            hits = [s for s in signatures if norm(s) in norm(text)]
+            if hits:
+                out.append(finding("FMT-VERSION", **_where(loc), severity=params.get("severity"),
+                                   signature="”“".join(hits)))
+        return out
     source = doc.get("source") or {}
     text = norm(source.get("fulltext") or "")
     if not text:
         return []
-    hits = [s for s in params.get("signatures", []) if norm(s) in text]
+    hits = [s for s in signatures if norm(s) in text]
     if not hits:
         return []
     _, bodies = _sections(doc)
@@ -459,12 +470,29 @@ def check_year(form: Form, doc: dict[str, Any], locate: Locator, report_year: in
             out.append(finding("YEAR-MISMATCH", location="文件名", severity=sev, left=min(years), op="==",
                                right=year, message=f"文件名“{Path(str(name)).name}”中的年度{shown}与报告年度"
                                                    f"{year}年不一致。"))
+    out.extend(_text_years(form, doc, locate, year, sev))
     if report_year is not None and year is not None and year != report_year:
         sheet, cell, location = locate("year")
         out.append(finding("YEAR-MISMATCH", sheet=sheet, cell=cell, location=location or "报告年度", path="year",
                            severity=sev, left=year, op="==", right=report_year,
                            message=f"本文件是{year}年度的报告，而本次检查的是{report_year}年度的报告。"))
     return out
+
+
+def _text_years(form: Form, doc: dict[str, Any], locate: Locator, year: int | None, sev: str | None
+                ) -> list[Finding]:
+    """Running text that names only earlier years (never the report year) was most likely copied
+    from an old report. Text that compares with last year also names this year, so it passes."""
+    if year is None:
+        return []
+    named: list[tuple[int, tuple]] = []
+    for text, _n, loc in _texts(form, doc, locate):
+        named.extend((int(y), loc) for y in _YEAR_IN_TITLE.findall(norm(text)))
+    if not named or any(y == year for y, _ in named) or not all(y < year for y, _ in named):
+        return []
+    shown = "、".join(f"{y}年" for y in sorted({y for y, _ in named}))
+    return [finding("YEAR-MISMATCH", **_where(named[0][1]), severity=sev, left=named[0][0], op="==", right=year,
+                    message=f"正文只提到{shown}，没有提到报告年度{year}年，可能沿用了往年的报告内容。")]
 
 
 # ---------------------------------------------------------------- all text rules
@@ -476,7 +504,7 @@ def evaluate_text(form: Form, doc: dict[str, Any], locate: Locator = _no_locatio
     return [
         *check_sections(form, doc),
         *check_overview(form, doc, locate),
-        *check_version(form, doc, report_year),
+        *check_version(form, doc, report_year, locate),
         *check_problems(form, doc, locate),
         *check_fee(form, doc, locate),
         *check_text_tables(form, doc, locate),

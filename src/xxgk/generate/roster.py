@@ -123,12 +123,19 @@ def read_roster(path: Path, form: Form | None = None) -> list[Unit]:
     return units
 
 
-def safe_filename(text: str, max_len: int = 80) -> str:
-    """A file name stem that Windows, macOS and Linux all accept."""
+def safe_filename(text: str, max_len: int = 80, max_bytes: int = 180) -> str:
+    """A file name stem that Windows, macOS and Linux all accept.
+
+    Linux file systems cap a name at 255 *bytes*; a Chinese character takes 3 in UTF-8, so the
+    stem is also cut to `max_bytes`, leaving room for the "_2024年度报告填报表_2.xlsx" suffix.
+    """
     t = unicodedata.normalize("NFKC", text)
     t = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", t)
     t = t.strip().rstrip(". ")
-    t = t[:max_len].rstrip(". ")
+    t = t[:max_len]
+    while len(t.encode("utf-8")) > max_bytes:
+        t = t[:-1]
+    t = t.rstrip(". ")
     if not t or t.upper().split(".")[0] in _WINDOWS_RESERVED:
         t = f"_{t}"
     return t.lstrip("-") or "_"

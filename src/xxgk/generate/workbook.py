@@ -24,7 +24,7 @@ from xlsxwriter.utility import xl_cell_to_rowcol
 
 from .. import __version__
 from ..form.definition import CHECK_SHEET, META_SHEET, Field, Form, load_form
-from .formulas import excel_formula, expr_cells, side_terms, terms_formula
+from .formulas import _runs, excel_formula, expr_cells, side_terms, terms_formula
 from .roster import Unit, unique_filenames
 
 # Fixed so that identical inputs give identical bytes (XlsxWriter otherwise stamps "now").
@@ -285,7 +285,9 @@ def _check_sheet(wb: Any, form: Form, unit: Unit, st: _Styles, options: Generate
     for f in form.fields:
         if f.kind == "input" and form.field_types[f.type].numeric:
             by_sheet[f.sheet].append(f.cell)
-    blank_formula = "+".join(f'COUNTBLANK({_quoted(s)}!{c})' for s, cells in by_sheet.items() for c in cells)
+    # One COUNTBLANK per run of adjacent cells (D6:I6), not per cell: the per-cell form came to
+    # ~6,000 characters, close to Excel's 8,192-character formula limit, and was slow to write.
+    blank_formula = "+".join(f'COUNTBLANK({_quoted(s)}!{run})' for s, cells in by_sheet.items() for run in _runs(cells))
     ws.write_string(2, 0, "空白的数字格", st.label)
     ws.write_formula(2, 1, f'=({blank_formula})&"个（没有发生的请填0）"' if blanks else '="0个"', st.formula, "")
     for col, title in enumerate(("规则编号", "检查内容", "左边", "右边", "差额", "结果")):
