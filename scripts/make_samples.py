@@ -6,7 +6,7 @@ For the units of samples/roster.csv the generator makes each workbook, then a re
 (scripts/lo_fill.py, one soffice start) types the figures and texts in and saves the file, as a
 unit would. 小浪底镇 carries its real published report (all zeros); six units are complete and
 correct; five units each carry one typical defect; one roster unit sends nothing. The expected
-verdict of each file is in samples/submissions/README.md.
+verdict of each file is in samples/README.md.
 """
 
 from __future__ import annotations

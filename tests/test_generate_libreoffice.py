@@ -264,7 +264,7 @@ def test_sample_submissions_cover_the_roster_but_one():
     units = read_roster(SUBMISSIONS.parent / "roster.csv")
     expected = {n for u, n in zip(units, unique_filenames(units, 2024), strict=True) if u.name != "会盟镇会盟村"}
     assert {p.name for p in SUBMISSIONS.glob("*.xlsx")} == expected
-    readme = (SUBMISSIONS / "README.md").read_text(encoding="utf-8")
+    readme = (SUBMISSIONS.parent / "README.md").read_text(encoding="utf-8")
     assert all(u.name in readme for u in units)
 
 

@@ -58,7 +58,7 @@ def parse_number_text(text: str) -> int | float | None:
         if not _GROUPED.fullmatch(t):
             return None
         t = t.replace(",", "")
-    if not _NUM.fullmatch(t):
+    if len(t) > 100 or not _NUM.fullmatch(t):  # 100+ digits is no count; 4300+ would not even print
         return None
     try:
         return plain_number(Decimal(t))
@@ -184,9 +184,22 @@ class _Plan:
     skeleton: dict[str, Any]
     parts: dict[str, tuple[str, ...]]
     terms: dict[str, tuple[tuple[int, str | None, int], ...]]
+    # (field, kind, parent path, last part): how extract() reads and stores each field
+    fields: tuple[tuple[Field, int, tuple[str, ...], str], ...] = ()
 
 
 _PLANS: dict[tuple[str, str, str], _Plan] = {}
+_IDENTITY, _FORMULA, _YES_NO, _NUMERIC, _TEXT = range(5)
+
+
+def _field_kind(form: Form, f: Field) -> int:
+    if f.kind == "identity":
+        return _IDENTITY
+    if f.kind == "formula":
+        return _FORMULA
+    if f.type == "yes_no":
+        return _YES_NO
+    return _NUMERIC if form.field_types[f.type].numeric else _TEXT
 
 
 def _plan(form: Form) -> _Plan:
@@ -197,8 +210,20 @@ def _plan(form: Form) -> _Plan:
             parts={f.path: tuple(f.path.split(".")) for f in form.fields},
             terms={f.path: tuple((t.sign, t.path, t.const) for t in parse_expr(f.formula, form.groups))
                    for f in form.fields if f.formula},
+            fields=tuple((f, _field_kind(form, f), tuple(f.path.split("."))[:-1], f.path.split(".")[-1])
+                         for f in form.fields),
         )
     return _PLANS[key]
+
+
+def _copy_indexed(d: dict[str, Any], at: tuple[str, ...], nodes: dict[tuple[str, ...], dict[str, Any]]
+                  ) -> dict[str, Any]:
+    """_copy_tree that also records every dict of the copy by its path (for direct stores and reads)."""
+    out: dict[str, Any] = {}
+    nodes[at] = out
+    for k, v in d.items():
+        out[k] = _copy_indexed(v, (*at, k), nodes) if isinstance(v, dict) else v
+    return out
 
 
 def _copy_tree(d: dict[str, Any]) -> dict[str, Any]:
@@ -221,8 +246,13 @@ def _get(doc: dict[str, Any], parts: tuple[str, ...]) -> Any:
     return cur
 
 
-def _recompute(plan: _Plan, doc: dict[str, Any], path: str, intact: set[str], done: dict[str, Any]) -> Any:
-    """Value of an intact formula field: the exact sum of its operands (None if one is not a number)."""
+def _recompute(plan: _Plan, doc: dict[str, Any], path: str, intact: set[str], done: dict[str, Any],
+               values: dict[str, Any] | None = None) -> Any:
+    """Value of an intact formula field: the exact sum of its operands (None if one is not a number).
+
+    `values`, when given, holds the document value of every field read from the file (the same
+    as _get(doc, ...) for those paths), so that the common case needs no walk through the doc.
+    """
     if path in done:
         return done[path]
     done[path] = None  # guards against a cycle in a broken definition
@@ -231,7 +261,12 @@ def _recompute(plan: _Plan, doc: dict[str, Any], path: str, intact: set[str], do
         if p is None:
             total += sign * const
             continue
-        v = _recompute(plan, doc, p, intact, done) if p in intact else _get(doc, plan.parts[p])
+        if p in intact:
+            v = _recompute(plan, doc, p, intact, done, values)
+        elif values is not None and p in values:
+            v = values[p]
+        else:
+            v = _get(doc, plan.parts[p])
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             return None
         total += sign * (v if isinstance(v, int) else Decimal(str(v)))
@@ -253,28 +288,39 @@ def extract(raw: RawWorkbook, *, name: str, sha256: str | None) -> Extracted:
     findings.extend(structure.findings)
 
     plan = _plan(form)
-    doc = _copy_tree(plan.skeleton)
+    nodes: dict[tuple[str, ...], dict[str, Any]] = {}
+    doc = _copy_indexed(plan.skeleton, (), nodes)  # every field's parent dict is in `nodes`
     locations: dict[str, Location] = {}
     intact: set[str] = set()
+    values: dict[str, Any] = {}  # path -> value stored in doc for the fields read below
     formula_fields: list[tuple[Field, RawCell | None, str]] = []
-    for f in form.fields:
-        sheet = structure.sheet_map.get(f.sheet)
-        sheet_name = sheet.name if sheet is not None else f.sheet
+    sheets: dict[str, tuple[str, dict[str, RawCell] | None]] = {}
+    for f, kind, parent, leaf in plan.fields:
+        where = sheets.get(f.sheet)
+        if where is None:
+            sheet = structure.sheet_map.get(f.sheet)
+            where = sheets[f.sheet] = (sheet.name, sheet.cells) if sheet is not None else (f.sheet, None)
+        sheet_name, cells = where
         locations[f.path] = (sheet_name, f.cell, None)
-        cell = sheet.cell(f.cell) if sheet is not None else None
-        if f.kind == "identity":
-            _put(doc, plan.parts[f.path], identity_value(f.path, cell))
-        elif f.kind == "formula":
+        cell = cells.get(f.cell) if cells is not None else None
+        if kind == _FORMULA:
             formula_fields.append((f, cell, sheet_name))
-        elif f.type == "yes_no":
-            _put(doc, plan.parts[f.path], yes_no_value(f, cell))
-        elif form.field_types[f.type].numeric:
-            value, note = numeric_value(form, f, cell, sheet_name)
-            _put(doc, plan.parts[f.path], value)
-            if note:
-                findings.append(note)
+            continue
+        if kind == _NUMERIC:
+            if cell is not None and type(cell.value) is int:
+                value = cell.value  # what numeric_value gives for a plain integer cell
+            else:
+                value, note = numeric_value(form, f, cell, sheet_name)
+                if note:
+                    findings.append(note)
+        elif kind == _IDENTITY:
+            value = identity_value(f.path, cell)
+        elif kind == _YES_NO:
+            value = yes_no_value(f, cell)
         else:
-            _put(doc, plan.parts[f.path], text_value(cell))
+            value = text_value(cell)
+        nodes[parent][leaf] = value
+        values[f.path] = value
 
     for f, cell, sheet_name in formula_fields:
         if f.sheet not in structure.sheet_map:
@@ -286,15 +332,16 @@ def extract(raw: RawWorkbook, *, name: str, sha256: str | None) -> Extracted:
         if f.sheet not in structure.shifted:  # moved rows are reported once per sheet instead
             findings.append(formula_finding(form, f, sheet_name, found))
         if cell is not None and cell.has_formula:
-            _put(doc, plan.parts[f.path], _cached_number(cell))
+            value = _cached_number(cell)
         else:  # a typed value replaced the formula: the document takes it, so the sums show the gap
             value, note = numeric_value(form, f, cell, sheet_name)
-            _put(doc, plan.parts[f.path], value)
             if note:
                 findings.append(note)
+        _put(doc, plan.parts[f.path], value)
+        values[f.path] = value
     done: dict[str, Any] = {}
     for path in intact:
-        _put(doc, plan.parts[path], _recompute(plan, doc, path, intact, done))
+        _put(doc, plan.parts[path], _recompute(plan, doc, path, intact, done, values))
 
     findings.extend(identity_findings(form, doc, meta, props, structure))
     doc["source"] = {"kind": "workbook", "file": name, "sha256": sha256, "template_version": version,

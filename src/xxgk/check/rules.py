@@ -23,6 +23,16 @@ OPS: dict[str, Callable[[Decimal, Decimal], bool]] = {
 }
 
 
+_INT_OPS: dict[str, Callable[[int, int], bool]] = {
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<=": lambda a, b: a <= b,
+    ">=": lambda a, b: a >= b,
+    "<": lambda a, b: a < b,
+    ">": lambda a, b: a > b,
+}
+
+
 def no_location(path: str) -> tuple[str | None, str | None, str | None]:
     return None, None, None
 
@@ -73,13 +83,68 @@ def applies(rule: RuleInstance, doc: dict[str, Any], prev: dict[str, Any] | None
     return True
 
 
+# A term made ready for the quick pass: (sign, path parts or None, constant, read from last year's report).
+_QuickTerm = tuple[int, tuple[str, ...] | None, int, bool]
+_COMPILED: dict[tuple[str, str, str], list[tuple[RuleInstance, tuple[_QuickTerm, ...], tuple[_QuickTerm, ...]]]] = {}
+
+
+def _compiled(form: Form) -> list[tuple[RuleInstance, tuple[_QuickTerm, ...], tuple[_QuickTerm, ...]]]:
+    key = (form.id, form.version, form.template_hash)
+    if key not in _COMPILED:
+        def terms(ts: tuple[Term, ...]) -> tuple[_QuickTerm, ...]:
+            out: list[_QuickTerm] = []
+            for t in ts:
+                if t.path is None:
+                    out.append((t.sign, None, t.const, False))
+                elif t.path.startswith("prev."):
+                    out.append((t.sign, tuple(t.path[5:].split(".")), 0, True))
+                else:
+                    out.append((t.sign, tuple(t.path.split(".")), 0, False))
+            return tuple(out)
+
+        _COMPILED[key] = [(r, terms(r.left), terms(r.right)) for r in form.rules]
+    return _COMPILED[key]
+
+
+# Operands below this stay exact in Decimal's 28 digits however many are added, so the int
+# result is the Decimal result; larger ones take the Decimal way (which rounds beyond 28 digits).
+_EXACT = 10**18
+
+
+def _int_side(terms: tuple[_QuickTerm, ...], doc: dict[str, Any], prev: dict[str, Any] | None) -> int | None:
+    """The side as an int when every operand is a modest int (then exactly what _side computes); else None."""
+    total = 0
+    for sign, parts, const, from_prev in terms:
+        if parts is None:
+            if type(const) is not int or not -_EXACT < const < _EXACT:
+                return None
+            total += sign * const
+            continue
+        cur: Any = prev if from_prev else doc
+        for p in parts:
+            if type(cur) is not dict:
+                return None
+            cur = cur.get(p)
+        if type(cur) is not int or not -_EXACT < cur < _EXACT:
+            return None
+        total += sign * cur
+    return total
+
+
 def evaluate(form: Form, doc: dict[str, Any], prev: dict[str, Any] | None = None,
              locate: Locator = no_location) -> list[Finding]:
     """Every failing or not-assessable rule instance as a finding; passing ones give nothing."""
     out: list[Finding] = []
-    for rule in form.rules:
+    for rule, quick_left, quick_right in _compiled(form):
         if not applies(rule, doc, prev):
             continue
+        # Quick pass in plain ints (figures are almost always ints); anything else, or a rule that
+        # does not hold, goes the exact Decimal way below.
+        a = _int_side(quick_left, doc, prev)
+        if a is not None:
+            b = _int_side(quick_right, doc, prev)
+            if b is not None and _INT_OPS[rule.op](a, b):
+                continue
         left, right = _side(rule.left, doc, prev), _side(rule.right, doc, prev)
         sheet, cell, location = locate(rule.cell_path)
         params = {**rule.params, "left": _plain(left), "right": _plain(right),

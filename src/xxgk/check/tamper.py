@@ -54,11 +54,27 @@ class Structure:
     recognised: int = 0  # visible form sheets found by name or by their labels (not by position alone)
 
 
+_LABELS: dict[tuple[str, str, str], dict[str, list[Label]]] = {}
+_LABEL_CHECKS: dict[tuple[str, str, str], dict[str, list[tuple[Label, str, str]]]] = {}
+
+
 def _labels_by_sheet(form: Form) -> dict[str, list[Label]]:
-    out: dict[str, list[Label]] = {}
-    for lab in form.labels:
-        out.setdefault(lab.sheet, []).append(lab)
-    return out
+    key = (form.id, form.version, form.template_hash)
+    if key not in _LABELS:
+        out: dict[str, list[Label]] = {}
+        for lab in form.labels:
+            out.setdefault(lab.sheet, []).append(lab)
+        _LABELS[key] = out
+    return _LABELS[key]
+
+
+def _label_checks(form: Form) -> dict[str, list[tuple[Label, str, str]]]:
+    """Per sheet: (label, its top-left cell, its normalised text), derived from the form once."""
+    key = (form.id, form.version, form.template_hash)
+    if key not in _LABEL_CHECKS:
+        _LABEL_CHECKS[key] = {sheet: [(lab, lab.cell, norm_text(lab.text)) for lab in labels]
+                              for sheet, labels in _labels_by_sheet(form).items()}
+    return _LABEL_CHECKS[key]
 
 
 def _text_index(sheet: RawSheet) -> dict[str, list[tuple[int, int]]]:
@@ -117,19 +133,22 @@ def _shift_words(dr: int, dc: int) -> str:
 
 def check_labels(form: Form, out: Structure) -> None:
     """TAMPER-LABEL per changed label; TAMPER-ROWS once per sheet whose labels moved."""
-    for sheet_name, labels in _labels_by_sheet(form).items():
+    for sheet_name, labels in _label_checks(form).items():
         sheet = out.sheet_map.get(sheet_name)
         if sheet is None:
             continue
         wrong: list[Label] = []
-        in_place: set[tuple[int, int]] = set()
-        for lab in labels:
-            if norm_text(sheet.value(lab.cell)) == norm_text(lab.text):
-                in_place.add(split_cell(lab.cell))
+        right: list[str] = []
+        for lab, cell, text in labels:
+            value = sheet.value(cell)
+            # unchanged text (the common case) is equal after normalising too
+            if (value == lab.text and isinstance(value, str)) or norm_text(value) == text:
+                right.append(cell)
             else:
                 wrong.append(lab)
         if not wrong:
             continue
+        in_place = {split_cell(cell) for cell in right}
         index = _text_index(sheet)
         shifts: list[tuple[Label, str, int, int]] = []
         for lab in wrong:

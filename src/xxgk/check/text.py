@@ -35,9 +35,23 @@ def _no_location(path: str) -> tuple[str | None, str | None, str | None]:
     return None, None, None
 
 
+_SPACES = re.compile(r"\s+")
+_NORMED: dict[str, str] = {}  # norm() of the form's own words (signatures), computed once
+
+
 def norm(text: str) -> str:
     """NFKC and no whitespace: the form in which words and numbers are searched."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text))
+
+
+def _norm_word(word: str) -> str:
+    """norm() of a word from the form definition, remembered (the form's words are few)."""
+    n = _NORMED.get(word)
+    if n is None:
+        n = norm(word)
+        if len(_NORMED) < 10000:  # bounded, whatever a form definition holds
+            _NORMED[word] = n
+    return n
 
 
 def is_imported(doc: dict[str, Any]) -> bool:
@@ -223,7 +237,8 @@ def check_version(form: Form, doc: dict[str, Any], report_year: int | None,
         # A workbook's tables are 2021 by construction; 2019 wording in its texts means old text was pasted in.
         out = []
         for text, _n, loc in _texts(form, doc, locate):
-            hits = [s for s in signatures if norm(s) in norm(text)]
+            normed = norm(text)
+            hits = [s for s in signatures if _norm_word(s) in normed]
             if hits:
                 out.append(finding("FMT-VERSION", **_where(loc), severity=params.get("severity"),
                                    signature="”“".join(hits)))

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from ..document import MISSING, get_path
+from ..document import MISSING
 from ..form.definition import Field, Form
 from ..form.schema import build_schema
 from ..report.model import Finding, finding
@@ -34,6 +35,7 @@ EXTRA_LABELS = {"year": "报告年度", "form": "表格版本", "form.id": "表�
                 "unit": "单位信息", "source": "来源信息"}
 
 _VALIDATORS: dict[tuple[str, str, str], Draft202012Validator] = {}
+_REST_VALIDATORS: dict[tuple[str, str, str], Draft202012Validator] = {}
 
 
 def validator_for(form: Form) -> Draft202012Validator:
@@ -44,6 +46,127 @@ def validator_for(form: Form) -> Draft202012Validator:
         v = Draft202012Validator(build_schema(form))
         _VALIDATORS[key] = v
     return v
+
+
+def rest_validator_for(form: Form) -> Draft202012Validator:
+    """The schema with every numeric field's own schema replaced by `true`, built once per form.
+
+    `validate_document` judges numeric fields itself and drops every schema error at a numeric
+    field's path, so the full schema would only spend time there (two thirds of the document);
+    the errors that remain (shapes, required and unknown keys, identity, text, choices) are the
+    same with either schema.
+    """
+    key = (form.id, form.version, form.template_hash)
+    v = _REST_VALIDATORS.get(key)
+    if v is None:
+        schema = build_schema(form)
+        for f in form.fields:
+            ft = form.field_types.get(f.type)
+            if ft is None or not ft.numeric:
+                continue
+            node = schema
+            *parents, leaf = f.path.split(".")
+            for part in parents:
+                node = node["properties"][part]
+            node["properties"][leaf] = True
+        v = Draft202012Validator(schema)
+        _REST_VALIDATORS[key] = v
+    return v
+
+
+# ---------------------------------------------------------------- a quick "surely valid" test
+
+_QUICK: dict[tuple[str, str, str], Callable[[Any], bool] | None] = {}
+_ANNOTATIONS = frozenset({"$schema", "$id", "title", "description"})
+_PLAIN_TYPES = {"object": (dict,), "string": (str,), "boolean": (bool,), "null": (type(None),), "array": (list,),
+                "integer": (int,), "number": (int, float)}
+_NOT_NUMBERS = (str, bool, type(None), dict, list)  # types that minimum/maximum/minLength ignore
+
+
+def _quick_test(schema: Any) -> Callable[[Any], bool] | None:
+    """A plain-Python test of the schema subset emitted by build_schema, True only when the
+    instance surely has no error (exact types only; anything unusual answers False, and the full
+    validator then decides). None when the schema uses a keyword this test does not know."""
+    if schema is True:
+        return lambda x: True
+    if not isinstance(schema, dict):
+        return None
+    known = {"type", "properties", "required", "additionalProperties", "const", "enum", "minimum", "maximum",
+             "minLength"}
+    if set(schema) - known - _ANNOTATIONS:
+        return None
+    t = schema.get("type")
+    names = [t] if isinstance(t, str) else t
+    if names is not None and (not isinstance(names, list) or any(n not in _PLAIN_TYPES for n in names)):
+        return None
+    types = None if names is None else tuple(c for n in names for c in _PLAIN_TYPES[n])
+    whole_ok = names is not None and "integer" in names
+    props: list[tuple[str, Callable[[Any], bool]]] = []
+    for k, sub in (schema.get("properties") or {}).items():
+        test = _quick_test(sub)
+        if test is None:
+            return None
+        props.append((k, test))
+    required = tuple(schema.get("required") or ())
+    additional = schema.get("additionalProperties", True)
+    if not isinstance(additional, bool):
+        return None
+    allowed = None if additional else frozenset(k for k, _ in props)
+    const = schema.get("const", _NO)
+    if const is not _NO and not isinstance(const, str):
+        return None
+    enum = schema.get("enum")
+    if enum is not None and not all(e is None or isinstance(e, str) for e in enum):
+        return None
+    enum_set = None if enum is None else frozenset(enum)
+    lo, hi, min_len = schema.get("minimum"), schema.get("maximum"), schema.get("minLength")
+    for bound in (lo, hi, min_len):
+        if bound is not None and type(bound) not in (int, float):
+            return None
+
+    def test(x: Any) -> bool:
+        tx = type(x)
+        if types is not None and tx not in types and not (tx is float and whole_ok and x.is_integer()):
+            return False  # jsonschema takes 5.0 as an integer
+        if tx is dict:
+            for k in required:
+                if k not in x:
+                    return False
+            if allowed is not None and not x.keys() <= allowed:
+                return False
+            for k, sub in props:
+                if k in x and not sub(x[k]):
+                    return False
+        if const is not _NO and not (tx is str and x == const):
+            return False
+        if enum_set is not None and not (x is None or (tx is str and x in enum_set)):
+            return False
+        if lo is not None or hi is not None:
+            if tx is int or tx is float:
+                if (lo is not None and not x >= lo) or (hi is not None and not x <= hi):
+                    return False
+            elif tx not in _NOT_NUMBERS:
+                return False
+        if min_len is not None:
+            if tx is str:
+                if len(x) < min_len:
+                    return False
+            elif tx not in _NOT_NUMBERS:
+                return False
+        return True
+
+    return test
+
+
+_NO = object()
+
+
+def quick_test_for(form: Form) -> Callable[[Any], bool] | None:
+    """`_quick_test` of the schema that `rest_validator_for` checks, built once per form."""
+    key = (form.id, form.version, form.template_hash)
+    if key not in _QUICK:
+        _QUICK[key] = _quick_test(rest_validator_for(form).schema)
+    return _QUICK[key]
 
 
 def _no_location(path: str) -> tuple[str | None, str | None, str | None]:
@@ -129,41 +252,87 @@ def _schema_reason(err: Any) -> str:
     return template.format(v=err.validator_value)
 
 
+@dataclass(frozen=True)
+class _FieldCheck:
+    field: Field
+    top: str  # first part of the path
+    dotted: bool  # the path has more than one part
+    numeric: bool
+    formula: bool  # kind == "formula"
+    parts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    fields: tuple[_FieldCheck, ...]
+    required_tops: frozenset[str]
+
+
+_PLANS: dict[tuple[str, str, str], _Plan] = {}
+
+
+def _plan(form: Form) -> _Plan:
+    """What validate_document needs of each field, derived from the form once."""
+    key = (form.id, form.version, form.template_hash)
+    if key not in _PLANS:
+        checks = []
+        for f in form.fields:
+            ft = form.field_types.get(f.type)
+            checks.append(_FieldCheck(f, f.path.split(".")[0], "." in f.path, ft is not None and ft.numeric,
+                                      f.kind == "formula", tuple(f.path.split("."))))
+        _PLANS[key] = _Plan(tuple(checks), frozenset(validator_for(form).schema.get("required", [])))
+    return _PLANS[key]
+
+
+def _value_at(doc: dict[str, Any], parts: tuple[str, ...]) -> Any:
+    """get_path(doc, path, MISSING) for a path already split."""
+    cur: Any = doc
+    for part in parts:
+        if not isinstance(cur, dict) or part not in cur:
+            return MISSING
+        cur = cur[part]
+    return cur
+
+
 def validate_document(form: Form, doc: dict[str, Any], locate: Locator = _no_location) -> list[Finding]:
     """Findings for every invalid or blank value of `doc`; at most one per document path."""
     out: list[Finding] = []
     handled: set[str] = set()
     imported = _is_imported(doc)
     missing_groups: set[str] = set()
-    required_tops = set(validator_for(form).schema.get("required", []))
-    for f in form.fields:
-        top = f.path.split(".")[0]
+    plan = _plan(form)
+    required_tops = plan.required_tops
+    for e in plan.fields:
+        f, top = e.field, e.top
         if top in missing_groups:
             handled.add(f.path)
             continue
-        if "." in f.path and top in required_tops and not isinstance(doc.get(top), dict):
+        if e.dotted and top in required_tops and not isinstance(doc.get(top), dict):
             # a whole part is missing (e.g. no table 三): say so once, not once per cell
             missing_groups.add(top)
             handled.add(top)
             out.append(finding("DOC-SCHEMA", location=top, path=top, label=_section_label(form, top),
                                reason="整个部分缺失"))
             continue
-        if not _checked_numeric(form, f, imported):
-            if form.field_types.get(f.type) is not None and form.field_types[f.type].numeric:
-                handled.add(f.path)  # formula cells of a workbook: judged by the rules and tamper checks
+        if not e.numeric:
             continue
         handled.add(f.path)
-        value = get_path(doc, f.path, MISSING)
-        sheet, cell, location = locate(f.path)
+        if e.formula and not imported:
+            continue  # formula cells of a workbook: judged by the rules and tamper checks (_checked_numeric)
+        value = _value_at(doc, e.parts)
+        if type(value) is int and 0 <= value <= MAX_PLAUSIBLE:
+            continue  # the common case, valid for every numeric type (value_problem gives None)
         if value is MISSING or value is None:
             if f.required:
+                sheet, cell, location = locate(f.path)
                 out.append(finding("CELL-BLANK", sheet=sheet, cell=cell, location=location, path=f.path,
                                    label=f.label))
             continue
         reason = value_problem(value, f.type)
         if reason is None:
             continue
-        rule = VALUE_RULES.get(f.path.split(".")[0])
+        sheet, cell, location = locate(f.path)
+        rule = VALUE_RULES.get(top)
         if rule:
             out.append(finding(rule, sheet=sheet, cell=cell, location=location, path=f.path,
                                label=f.label, raw=raw_text(value), reason=reason))
@@ -172,8 +341,9 @@ def validate_document(form: Form, doc: dict[str, Any], locate: Locator = _no_loc
                                label=f.label, reason=f"“{raw_text(value)}”{reason}"))
     out = _collapse_blank_tables(form, out, imported)
     seen: set[str] = set()
-    for err in sorted(validator_for(form).iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)),
-                                                                            e.validator)):
+    quick = quick_test_for(form)
+    errors = () if quick is not None and quick(doc) else rest_validator_for(form).iter_errors(doc)
+    for err in sorted(errors, key=lambda e: (list(map(str, e.absolute_path)), e.validator)):
         base = ".".join(str(p) for p in err.absolute_path)
         if err.validator == "required":
             names = [p for p in err.validator_value if not isinstance(err.instance, dict) or p not in err.instance]
@@ -201,6 +371,8 @@ def validate_document(form: Form, doc: dict[str, Any], locate: Locator = _no_loc
 def _collapse_blank_tables(form: Form, found: list[Finding], imported: bool) -> list[Finding]:
     """A table with every input blank (e.g. not filled at all, or not found on a page) gives one
     CELL-BLANK for the table instead of one per cell."""
+    if not any(f.rule == "CELL-BLANK" for f in found):
+        return found
     checked: dict[str, int] = {}
     for f in form.fields:
         if f.required and _checked_numeric(form, f, imported):

@@ -246,7 +246,10 @@ _ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 def scan_protection(data: bytes, part: str) -> dict[str, str] | None:
     """The <sheetProtection> attributes found by a scan of the bytes (no parse, same DTD refusal)."""
     check_hostile(data, part)
-    m = _PROTECTION.search(data)
+    at = data.find(b"sheetProtection")  # every match contains it; the search starts at its tag
+    if at < 0:
+        return None
+    m = _PROTECTION.search(data, max(data.rfind(b"<", 0, at), 0))
     if m is None:
         return None
     return {k.decode().split(":")[-1]: (v1 or v2 or b"").decode("utf-8", "replace")
@@ -313,6 +316,81 @@ def _content_cells_counted(sheet_data: etree._Element, ns: str) -> list[tuple[et
     return out
 
 
+_FastCells = tuple[dict[str, RawCell], dict[str, tuple[str, str]], list[tuple[RawCell, str]]]
+
+
+def _cells_fast(sheet_data: etree._Element, ns: str, strings: list[str]) -> _FastCells | None:
+    """The cell loop of _parse_sheet in one pass over the <v>, <f> and <is> elements (no second
+    walk through each cell's children), for the usual layout: each of them is a child of a <c>
+    that has an "r". None when that does not hold or anything goes wrong; the general loop then
+    runs and gives its own result or error."""
+    v_tag, f_tag, is_tag, t_tag, rph_tag, c_tag = (f"{ns}v", f"{ns}f", f"{ns}is", f"{ns}t", f"{ns}rPh",
+                                                     f"{ns}c")
+    cells: dict[str, RawCell] = {}
+    masters: dict[str, tuple[str, str]] = {}
+    dependants: list[tuple[RawCell, str]] = []
+    cur = None
+    ref = t = ""
+    value: CellValue = None
+    formula: str | None = None
+    shared_si: str | None = None
+    try:
+        for el in sheet_data.iter(v_tag, f_tag, is_tag):
+            c = el.getparent()
+            if c is not cur:
+                if cur is not None:
+                    st = cur.get("s")
+                    cell = RawCell(ref, value, t if value is not None else "", formula,
+                                   int(st) if st and st.isdigit() else 0)
+                    if shared_si is not None:
+                        dependants.append((cell, shared_si))
+                    cells[ref] = cell
+                if c is None or c.tag != c_tag:
+                    return None
+                ref = c.get("r")
+                if ref is None:
+                    return None
+                cur = c
+                t = c.get("t") or "n"
+                value, formula, shared_si = None, None, None
+            tag = el.tag
+            if tag == v_tag:
+                text = el.text
+                if text is None or text == "":
+                    continue
+                if t == "s":
+                    value = strings[int(text)]
+                elif t == "n":
+                    value = int(text) if text.isdigit() and text.isascii() else _number(text)
+                elif t == "b":
+                    value = text.strip() in ("1", "true")
+                else:  # str, e, d
+                    value = _unescape(text)
+            elif tag == f_tag:
+                ftext = el.text or ""
+                if el.get("t") == "shared":
+                    si = el.get("si") or ""
+                    if ftext.strip():
+                        masters[si] = (ref, ftext)
+                        formula = ftext
+                    else:
+                        shared_si = si
+                        formula = ""
+                else:
+                    formula = ftext
+            else:
+                value = _unescape("".join(x.text or "" for x in el.iter(t_tag) if x.getparent().tag != rph_tag))
+        if cur is not None:
+            st = cur.get("s")
+            cell = RawCell(ref, value, t if value is not None else "", formula, int(st) if st and st.isdigit() else 0)
+            if shared_si is not None:
+                dependants.append((cell, shared_si))
+            cells[ref] = cell
+    except Exception:  # a bad string index, a strange style number: the general loop says what
+        return None
+    return cells, masters, dependants
+
+
 def _parse_sheet(data: bytes, part: str, strings: list[str]) -> _SheetData:
     protection = scan_protection(data, part)
     root = parse_xml(_trim(data), part, checked=True)
@@ -322,7 +400,10 @@ def _parse_sheet(data: bytes, part: str, strings: list[str]) -> _SheetData:
     masters: dict[str, tuple[str, str]] = {}  # si -> (cell, formula)
     dependants: list[tuple[RawCell, str]] = []
     sheet_data = root.find(f"{ns}sheetData")
-    for c, ref in _content_cells(sheet_data, ns) if sheet_data is not None else []:
+    fast = _cells_fast(sheet_data, ns, strings) if sheet_data is not None else None
+    if fast is not None:
+        cells, masters, dependants = fast
+    for c, ref in _content_cells(sheet_data, ns) if sheet_data is not None and fast is None else []:
         t = c.get("t") or "n"
         value: CellValue = None
         formula: str | None = None
@@ -339,7 +420,7 @@ def _parse_sheet(data: bytes, part: str, strings: list[str]) -> _SheetData:
                     except (ValueError, IndexError):
                         raise unreadable(f"工作表文件{part}的单元格{ref}引用了不存在的共享字符串") from None
                 elif t == "n":
-                    value = _number(text)
+                    value = int(text) if text.isdigit() and text.isascii() else _number(text)
                 elif t == "b":
                     value = text.strip() in ("1", "true")
                 else:  # str, e, d

@@ -14,8 +14,19 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
+# Bidirectional-text controls: a file name with U+202E would reverse the rest of the line.
+_BIDI = {0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+
+
+def printable(text: str) -> str:
+    """User text (file and unit names) made safe for a terminal: control characters (escape
+    sequences, line breaks) and bidi controls become '?'."""
+    return "".join("?" if unicodedata.category(ch) == "Cc" or ord(ch) in _BIDI else ch for ch in text)
+
+
 def _fit(text: str, width: int) -> str:
     """Cut to `width` display columns (with …) and pad to exactly `width`."""
+    text = printable(text)
     if _width(text) > width:
         out = ""
         for ch in text:
@@ -48,7 +59,7 @@ def render_console(run: RunResult, limit: int = 30) -> str:
         summary += f"；报告年度{run.year}"
     lines.append(summary + "。")
     if run.roster_missing:
-        names = "、".join(u["name"] for u in run.roster_missing[:10])
+        names = "、".join(printable(u["name"]) for u in run.roster_missing[:10])
         more = f"等{len(run.roster_missing)}个单位" if len(run.roster_missing) > 10 else ""
         lines.append(f"名单中未报送：{names}{more}。")
     lines.append(f"汇总（表二、三、四合计）包含{run.totals_units}个通过检查的单位。")

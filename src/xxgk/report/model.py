@@ -150,7 +150,10 @@ def finding(rule: str, *, sheet: str | None = None, cell: str | None = None, loc
             path: str | None = None, severity: str | None = None, **params: Any) -> Finding:
     """Build a finding from the catalogue entry of `rule`, filling its message and hint."""
     entry = catalogue()[rule]
-    values = _Default({k: "" if v is None else v for k, v in params.items()})
+    # sheet/cell/location are keyword arguments of this function, and messages name them too
+    # ("工作表“{sheet}”…", "{cell}应为…"): without this they would read "（未知）".
+    named = {k: v for k, v in (("sheet", sheet), ("cell", cell), ("location", location)) if v is not None}
+    values = _Default({**named, **{k: "" if v is None else v for k, v in params.items()}})
     return Finding(
         rule=rule, severity=severity or entry["severity"], message=entry["message"].format_map(values),
         hint=entry.get("hint", "").format_map(values), sheet=sheet, cell=cell, location=location, path=path,

@@ -7,6 +7,7 @@ workbook is created with strings_to_formulas/strings_to_urls off, so a unit call
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -44,12 +45,15 @@ class _Sheet:
                 continue
             if isinstance(v, bool):
                 v = "是" if v else "否"
-            if isinstance(v, (int, float)):
+            if isinstance(v, (int, float)) and _fits_excel(v):
                 self.ws.write_number(self.row, c, v)
                 w = len(str(v))
             else:
                 text = str(v)
-                self.ws.write_string(self.row, c, text, self.fmt["wrap"])
+                # text that Excel would take for a formula once the cell is edited keeps Excel's
+                # apostrophe (quotePrefix); the value itself is unchanged (OWASP ASVS 1.2.10)
+                quoted = text[:1] in ("=", "+", "-", "@", "\t", "\r", "\0")
+                self.ws.write_string(self.row, c, text, self.fmt["quoted" if quoted else "wrap"])
                 w = max((display_width(line) for line in text.splitlines()), default=0)
             self.widths[c] = max(self.widths[c], min(w + 2, self.caps[c]))
         self.row += 1
@@ -59,6 +63,15 @@ class _Sheet:
             self.ws.set_column(c, c, w)
         self.ws.freeze_panes(1, 0)
         self.ws.autofilter(0, 0, max(self.row - 1, 0), len(self.headers) - 1)
+
+
+def _fits_excel(v: int | float) -> bool:
+    """Finite and within Excel's 15 digits; anything else (a 400-digit number typed into a cell,
+    inf) is written as text instead of crashing the writer."""
+    try:
+        return math.isfinite(v) and abs(v) < 1e15
+    except OverflowError:
+        return False
 
 
 def _where(f: Any) -> str:
@@ -98,6 +111,7 @@ def write_xlsx(run: RunResult, path: Path, form: Form | None = None) -> Path:
     fmt = {"head": wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
                                   "valign": "vcenter"}),
            "wrap": wb.add_format({"valign": "top"}),
+           "quoted": wb.add_format({"valign": "top", "quote_prefix": True}),
            "title": wb.add_format({"bold": True, "font_size": 12})}
     try:
         s = _Sheet(wb, "概览", ["文件", "单位", "年度", "状态", "错误数", "警告数", "提示数", "类型", "SHA-256"], fmt,
