@@ -108,6 +108,20 @@ def schema(check_only: bool) -> None:
     click.echo(f"已写入 {write_schema()}")
 
 
+@main.command(name="rules")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+def rules_(as_json: bool) -> None:
+    """列出全部检查规则的编号、级别、名称和修改建议（编号长期不变）。"""
+    from .report.model import SEVERITY_ZH, catalogue
+
+    cat = catalogue()
+    if as_json:
+        click.echo(json.dumps(cat, ensure_ascii=False, indent=2))
+        return
+    for rule, e in sorted(cat.items()):
+        click.echo(f"{rule:<22}{SEVERITY_ZH.get(e['severity'], e['severity'])}  {e['title']}：{e.get('hint', '')}")
+
+
 # ---------------------------------------------------------------- check
 
 
