@@ -6,14 +6,15 @@ so each test names exactly what was changed.
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
-from collections.abc import Callable
 from functools import cache
 from xml.sax.saxutils import escape
 
 from xxgk.form.definition import load_form
+from xxgk.generate.fill import edit_part as edit  # noqa: F401 (re-exported to the tests)
+from xxgk.generate.fill import rezip, sheet_parts  # noqa: F401
+from xxgk.generate.fill import set_cells as fill_cells
+from xxgk.generate.fill import zip_members as parts
 from xxgk.generate.roster import Unit
 from xxgk.generate.workbook import build_workbook
 
@@ -26,37 +27,8 @@ def generated() -> bytes:
     return build_workbook(load_form(), UNIT, YEAR)
 
 
-def parts(data: bytes) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        return {i.filename: zf.read(i.filename) for i in zf.infolist()}
-
-
-def rezip(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, content in members.items():
-            zf.writestr(name, content)
-    return buf.getvalue()
-
-
-def edit(data: bytes, part: str, fn: Callable[[str], str]) -> bytes:
-    members = parts(data)
-    before = members[part].decode("utf-8")
-    after = fn(before)
-    assert after != before, f"edit of {part} changed nothing"
-    members[part] = after.encode("utf-8")
-    return rezip(members)
-
-
 def sheet_part(data: bytes, sheet: str) -> str:
-    m = parts(data)
-    wb = m["xl/workbook.xml"].decode()
-    name = re.escape(escape(sheet))
-    rid = re.search(rf'<sheet name="{name}"[^>]*r:id="(rId\d+)"', wb).group(1)
-    rels = m["xl/_rels/workbook.xml.rels"].decode()
-    target = re.search(rf'Id="{rid}"[^>]*Target="([^"]+)"', rels) or re.search(
-        rf'Target="([^"]+)"[^>]*Id="{rid}"', rels)
-    return "xl/" + target.group(1).lstrip("/").removeprefix("xl/")
+    return sheet_parts(parts(data))[sheet]
 
 
 _C = r'<c r="{}"(?:\s[^>]*?)?(?:/>|>.*?</c>)'
@@ -84,16 +56,7 @@ def text_cell(ref: str, text: str, style: str = "") -> str:
 
 def set_cells(data: bytes, sheet: str, values: dict[str, object]) -> bytes:
     """Type values into cells of a sheet: numbers as numbers, str as (inline) text, keeping styles."""
-    part = sheet_part(data, sheet)
-
-    def fn(xml: str) -> str:
-        for ref, v in values.items():
-            st = style_of(xml, ref)
-            new = text_cell(ref, v, st) if isinstance(v, str) else number_cell(ref, v, st)
-            xml = replace_cell(xml, ref, new)
-        return xml
-
-    return edit(data, part, fn)
+    return fill_cells(data, {sheet: values})
 
 
 def fill(data: bytes, values: dict[str, object]) -> bytes:

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from xxgk.form.definition import Form, load_form
-from xxgk.generate.fill import fill_document, set_cells, sheet_parts
+from xxgk.generate.fill import edit_part, fill_document, rezip, set_cells, sheet_parts
+from xxgk.generate.fill import zip_members as members
 from xxgk.generate.roster import Unit
 from xxgk.generate.workbook import build_workbook
 
@@ -81,28 +82,6 @@ def cell_of(path: str) -> tuple[str, str]:
 
 
 # ---------------------------------------------------------------- zip helpers
-
-
-def members(data: bytes) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        return {i.filename: zf.read(i.filename) for i in zf.infolist()}
-
-
-def rezip(parts: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, content in parts.items():
-            zf.writestr(name, content)
-    return buf.getvalue()
-
-
-def edit_part(data: bytes, part: str, fn: Callable[[str], str]) -> bytes:
-    parts = members(data)
-    before = parts[part].decode("utf-8")
-    after = fn(before)
-    assert after != before, f"the edit of {part} changed nothing"
-    parts[part] = after.encode("utf-8")
-    return rezip(parts)
 
 
 def part_of(data: bytes, sheet: str) -> str:

@@ -11,6 +11,7 @@ import io
 import re
 import zipfile
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -35,6 +36,33 @@ def _unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
 
 
+def zip_members(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return {i.filename: zf.read(i.filename) for i in zf.infolist()}
+
+
+def rezip(members: dict[str, bytes]) -> bytes:
+    """An .xlsx from its members, in the given order."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, content in members.items():
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))  # fixed: same input, same bytes
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, content)
+    return out.getvalue()
+
+
+def edit_part(data: bytes, part: str, fn: Callable[[str], str]) -> bytes:
+    """Apply a text edit to one member; an edit that changes nothing is a mistake in the caller."""
+    members = zip_members(data)
+    before = members[part].decode("utf-8")
+    after = fn(before)
+    if after == before:
+        raise ValueError(f"the edit of {part} changed nothing")
+    members[part] = after.encode("utf-8")
+    return rezip(members)
+
+
 def _cell_xml(ref: str, style: str, value: Any) -> str:
     s = f' s="{style}"' if style else ""
     if value is None:
@@ -43,7 +71,9 @@ def _cell_xml(ref: str, style: str, value: Any) -> str:
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, (int, float)):
         return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
-    return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{escape(str(value))}</t></is></c>'
+    text = str(value)
+    space = ' xml:space="preserve"' if text != text.strip() else ""  # as XlsxWriter writes it
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
 
 
 def set_cells(data: bytes, edits: dict[str, dict[str, Any]], drop_formula: bool = True) -> bytes:
@@ -52,8 +82,7 @@ def set_cells(data: bytes, edits: dict[str, dict[str, Any]], drop_formula: bool 
     The cell keeps its style (so an input stays unlocked); a formula cell given a value loses its
     formula, as when a user types over a total. Cells must already exist in the sheet XML.
     """
-    zin = zipfile.ZipFile(io.BytesIO(data))
-    files = {i.filename: zin.read(i.filename) for i in zin.infolist()}
+    files = zip_members(data)
     parts = sheet_parts(files)
     for sheet, cells in edits.items():
         part = parts[sheet]
@@ -67,11 +96,7 @@ def set_cells(data: bytes, edits: dict[str, dict[str, Any]], drop_formula: bool 
                 continue
             xml = xml[: m.start()] + _cell_xml(ref, m.group(1) or "", value) + xml[m.end():]
         files[part] = xml.encode("utf-8")
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            zout.writestr(info, files[info.filename])
-    return out.getvalue()
+    return rezip(files)
 
 
 def fill_document(data: bytes, form: Form, values: dict[str, Any]) -> bytes:
