@@ -15,7 +15,15 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..document import empty_document, get_path
-from ..form.definition import META_SHEET, Field, Form, available_versions, load_form, parse_expr
+from ..form.definition import (
+    DEFAULT_VERSION,
+    META_SHEET,
+    Field,
+    Form,
+    available_versions,
+    load_form,
+    parse_expr,
+)
 from ..read.xlsx import RawCell, RawWorkbook
 from ..report.model import Finding, Location, finding
 from .tamper import Structure, check_structure, formula_finding, formula_state, shown
@@ -163,7 +171,8 @@ def choose_form(meta: dict[str, str] | None, props: dict[str, str] | None,
     if form_id != default.id:
         findings.append(finding("TAMPER-TEMPLATE", reason=f"模板标识为“{form_id or '空'}”，不是年度报告填报表"))
         return default, version, thash
-    if version not in available_versions():
+    # the default version's template is loaded already (so it exists): no need to list the folder
+    if version != DEFAULT_VERSION and version not in available_versions():
         findings.append(finding("TAMPER-TEMPLATE", reason=(
             f"模板版本“{version or '空'}”不受支持，本系统支持：{'、'.join(available_versions())}")))
         return default, version, thash

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -83,27 +84,57 @@ def applies(rule: RuleInstance, doc: dict[str, Any], prev: dict[str, Any] | None
     return True
 
 
-# A term made ready for the quick pass: (sign, path parts or None, constant, read from last year's report).
-_QuickTerm = tuple[int, tuple[str, ...] | None, int, bool]
-_COMPILED: dict[tuple[str, str, str], list[tuple[RuleInstance, tuple[_QuickTerm, ...], tuple[_QuickTerm, ...]]]] = {}
+# A term made ready for the quick pass: (sign, index of its parent dict or -1 for a constant,
+# last part of its path, constant).
+_QuickTerm = tuple[int, int, str, int]
 
 
-def _compiled(form: Form) -> list[tuple[RuleInstance, tuple[_QuickTerm, ...], tuple[_QuickTerm, ...]]]:
+@dataclass(frozen=True)
+class _Compiled:
+    rules: list[tuple[RuleInstance, tuple[_QuickTerm, ...], tuple[_QuickTerm, ...]]]
+    parents: list[tuple[bool, tuple[str, ...]]]  # (from last year's report, path of the parent dict)
+
+
+_COMPILED: dict[tuple[str, str, str], _Compiled] = {}
+
+
+def _compiled(form: Form) -> _Compiled:
     key = (form.id, form.version, form.template_hash)
     if key not in _COMPILED:
+        parents: list[tuple[bool, tuple[str, ...]]] = []
+        index: dict[tuple[bool, tuple[str, ...]], int] = {}
+
         def terms(ts: tuple[Term, ...]) -> tuple[_QuickTerm, ...]:
             out: list[_QuickTerm] = []
             for t in ts:
                 if t.path is None:
-                    out.append((t.sign, None, t.const, False))
-                elif t.path.startswith("prev."):
-                    out.append((t.sign, tuple(t.path[5:].split(".")), 0, True))
-                else:
-                    out.append((t.sign, tuple(t.path.split(".")), 0, False))
+                    out.append((t.sign, -1, "", t.const))
+                    continue
+                from_prev = t.path.startswith("prev.")
+                *parent, leaf = (t.path[5:] if from_prev else t.path).split(".")
+                k = (from_prev, tuple(parent))
+                if k not in index:
+                    index[k] = len(parents)
+                    parents.append(k)
+                out.append((t.sign, index[k], leaf, 0))
             return tuple(out)
 
-        _COMPILED[key] = [(r, terms(r.left), terms(r.right)) for r in form.rules]
+        rules = [(r, terms(r.left), terms(r.right)) for r in form.rules]
+        _COMPILED[key] = _Compiled(rules, parents)
     return _COMPILED[key]
+
+
+def _parent_dicts(compiled: _Compiled, doc: dict[str, Any], prev: dict[str, Any] | None) -> list[dict | None]:
+    """Each parent dict the rules read from, looked up once per document (None where a part is not a dict)."""
+    out: list[dict | None] = []
+    for from_prev, parts in compiled.parents:
+        cur: Any = prev if from_prev else doc
+        for p in parts:
+            if type(cur) is not dict:
+                break
+            cur = cur.get(p)
+        out.append(cur if type(cur) is dict else None)
+    return out
 
 
 # Operands below this stay exact in Decimal's 28 digits however many are added, so the int
@@ -111,23 +142,22 @@ def _compiled(form: Form) -> list[tuple[RuleInstance, tuple[_QuickTerm, ...], tu
 _EXACT = 10**18
 
 
-def _int_side(terms: tuple[_QuickTerm, ...], doc: dict[str, Any], prev: dict[str, Any] | None) -> int | None:
+def _int_side(terms: tuple[_QuickTerm, ...], parents: list[dict | None]) -> int | None:
     """The side as an int when every operand is a modest int (then exactly what _side computes); else None."""
     total = 0
-    for sign, parts, const, from_prev in terms:
-        if parts is None:
+    for sign, at, leaf, const in terms:
+        if at < 0:
             if type(const) is not int or not -_EXACT < const < _EXACT:
                 return None
             total += sign * const
             continue
-        cur: Any = prev if from_prev else doc
-        for p in parts:
-            if type(cur) is not dict:
-                return None
-            cur = cur.get(p)
-        if type(cur) is not int or not -_EXACT < cur < _EXACT:
+        d = parents[at]
+        if d is None:
             return None
-        total += sign * cur
+        v = d.get(leaf)
+        if type(v) is not int or not -_EXACT < v < _EXACT:
+            return None
+        total += sign * v
     return total
 
 
@@ -135,14 +165,16 @@ def evaluate(form: Form, doc: dict[str, Any], prev: dict[str, Any] | None = None
              locate: Locator = no_location) -> list[Finding]:
     """Every failing or not-assessable rule instance as a finding; passing ones give nothing."""
     out: list[Finding] = []
-    for rule, quick_left, quick_right in _compiled(form):
+    compiled = _compiled(form)
+    parents = _parent_dicts(compiled, doc, prev)
+    for rule, quick_left, quick_right in compiled.rules:
         if not applies(rule, doc, prev):
             continue
         # Quick pass in plain ints (figures are almost always ints); anything else, or a rule that
         # does not hold, goes the exact Decimal way below.
-        a = _int_side(quick_left, doc, prev)
+        a = _int_side(quick_left, parents)
         if a is not None:
-            b = _int_side(quick_right, doc, prev)
+            b = _int_side(quick_right, parents)
             if b is not None and _INT_OPS[rule.op](a, b):
                 continue
         left, right = _side(rule.left, doc, prev), _side(rule.right, doc, prev)

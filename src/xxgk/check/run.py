@@ -9,8 +9,8 @@
   task, see chunk_size) and at most 2×jobs chunks are in flight.
 - Memory: the full document of a file lives only in the worker. The parent keeps, per file, the
   FileResult with its findings and a slim document (form, unit, year, source identity), and for a
-  passing file its figures as one array of doubles (≈1.7 KB) so that a file that later fails (a
-  duplicate on the roster, another year) can be taken out of the running totals.
+  passing file its figures that are not 0 (a small array, see _figures_vector) so that a file that
+  later fails (a duplicate on the roster, another year) can be taken out of the running totals.
 - Totals (汇总) are accumulated while results stream in, over files whose status is pass or warn
   and whose year is the run's year.
 """
@@ -36,7 +36,7 @@ from typing import Any
 
 from ..document import figures, get_path, set_path
 from ..form.definition import Form, load_form
-from ..report.model import FileResult, Finding, RunResult, finding
+from ..report.model import FileResult, Finding, RunResult, catalogue, finding
 from . import rules as rules_engine
 from .roster import RosterIndex, apply_roster
 from .text import evaluate_text, fee_statement, is_imported, split_sections
@@ -352,27 +352,45 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, old)
 
 
-_FIGURE_PARTS: dict[tuple[str, str, str], tuple[tuple[str, ...], ...]] = {}
+# Per form: the parent paths of the figures, and per figure (index of its parent, last part).
+_FIGURE_PARTS: dict[tuple[str, str, str], tuple[list[tuple[str, ...]], list[tuple[int, str]]]] = {}
 
 
-def _figure_parts(form: Form) -> tuple[tuple[str, ...], ...]:
-    """The split paths of figures(doc, form), in its order, derived once per form."""
+def _figure_parts(form: Form) -> tuple[list[tuple[str, ...]], list[tuple[int, str]]]:
+    """The paths of figures(doc, form), in its order, split once per form."""
     key = (form.id, form.version, form.template_hash)
     if key not in _FIGURE_PARTS:
-        _FIGURE_PARTS[key] = tuple(tuple(p.split(".")) for p in figures({}, form))
+        parents: list[tuple[str, ...]] = []
+        leaves: list[tuple[int, str]] = []
+        for p in figures({}, form):
+            *parent, leaf = p.split(".")
+            if tuple(parent) not in parents:
+                parents.append(tuple(parent))
+            leaves.append((parents.index(tuple(parent)), leaf))
+        _FIGURE_PARTS[key] = (parents, leaves)
     return _FIGURE_PARTS[key]
 
 
 def _figures_vector(form: Form, doc: dict[str, Any]) -> array:
-    vals = []
-    for parts in _figure_parts(form):
-        v: Any = doc
-        for part in parts:  # get_path(doc, path, None)
-            if not isinstance(v, dict) or part not in v:
-                v = None
+    """The figures of a report, sparse: [count of figures, index, value, index, value, …] for the
+    figures that are not 0 (most are 0; a dense vector was 1.7 KB kept per passing file)."""
+    parent_paths, leaves = _figure_parts(form)
+    parents: list[Any] = []
+    for parts in parent_paths:  # get_path(doc, path, None), one walk per parent
+        cur: Any = doc
+        for part in parts:
+            if not isinstance(cur, dict) or part not in cur:
+                cur = None
                 break
-            v = v[part]
-        vals.append(float(v) if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) else 0.0)
+            cur = cur[part]
+        parents.append(cur if isinstance(cur, dict) else None)
+    vals = [float(len(leaves))]
+    for k, (at, leaf) in enumerate(leaves):
+        d = parents[at]
+        v = d.get(leaf) if d is not None else None
+        x = float(v) if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) else 0.0
+        if x:
+            vals += (k, x)
     return array("d", vals)
 
 
@@ -522,10 +540,10 @@ class _Totals:
         self.units: Counter[int] = Counter()
 
     def add(self, year: int, vec: array, sign: int = 1) -> None:
+        """Add (sign 1) or take out (sign -1) the sparse figures of one file (see _figures_vector)."""
         sums = self.sums.setdefault(year, [Decimal(0)] * len(self.paths))
-        for k, v in enumerate(vec):
-            if not v:
-                continue  # most figures are 0, and adding 0 changes no total
+        for j in range(1, len(vec), 2):
+            k, v = int(vec[j]), vec[j + 1]
             # a whole number below 2**53 is exact as an int: Decimal only for fractions (万元)
             sums[k] += sign * (int(v) if v.is_integer() and -_EXACT_INT < v < _EXACT_INT else Decimal(repr(v)))
         self.units[year] += sign
@@ -537,6 +555,22 @@ class _Totals:
         for p, v in zip(self.paths, self.sums[year], strict=True):
             out[p] = int(v) if v == v.to_integral_value() else float(round(v, 4))
         return out, self.units[year]
+
+
+def _warm(form: Form) -> None:
+    """Build the per-form tables (schema validator, extraction plan, rules, labels, finding
+    catalogue) in this process before the workers start: forked workers then share them instead
+    of each building its own on its first file."""
+    from . import extract, tamper, validate
+
+    catalogue()
+    validate.quick_test_for(form)
+    validate._plan(form)
+    extract._plan(form)
+    tamper._label_checks(form)
+    tamper.expected_formulas(form)
+    rules_engine._compiled(form)
+    _figure_parts(form)
 
 
 def _resolve_jobs(jobs: int | None) -> int:
@@ -576,13 +610,14 @@ def check_paths(paths: list[Path], roster: list[Any] | None = None, year: int | 
     if progress and done:
         progress(done, total)
     form = load_form()
+    _warm(form)
     totals = _Totals([p for p in figures({}, form)])
     vectors: dict[int, array] = {}
     state = {"previous": prev_index, "year": year, "timeout": timeout}
     for k, (res, vec) in _stream(_check_task, work, jobs, state, _crashed_check):
         i = work_at[k]
         run.files[i] = res
-        if vec is not None and res.year is not None and len(vec) == len(totals.paths):
+        if vec is not None and res.year is not None and len(vec) and int(vec[0]) == len(totals.paths):
             totals.add(res.year, vec)
             vectors[i] = vec
         done += 1

@@ -139,8 +139,10 @@ def check_labels(form: Form, out: Structure) -> None:
             continue
         wrong: list[Label] = []
         right: list[str] = []
+        cells = sheet.cells
         for lab, cell, text in labels:
-            value = sheet.value(cell)
+            found = cells.get(cell)
+            value = None if found is None else found.value  # sheet.value(cell)
             # unchanged text (the common case) is equal after normalising too
             if (value == lab.text and isinstance(value, str)) or norm_text(value) == text:
                 right.append(cell)
