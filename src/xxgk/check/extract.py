@@ -302,7 +302,7 @@ def extract(raw: RawWorkbook, *, name: str, sha256: str | None) -> Extracted:
     locations: dict[str, Location] = {}
     intact: set[str] = set()
     values: dict[str, Any] = {}  # path -> value stored in doc for the fields read below
-    formula_fields: list[tuple[Field, RawCell | None, str]] = []
+    formula_fields: list[tuple[Field, RawCell | None, str, str]] = []
     sheets: dict[str, tuple[str, dict[str, RawCell] | None]] = {}
     for f, kind, parent, leaf in plan.fields:
         where = sheets.get(f.sheet)
@@ -310,10 +310,12 @@ def extract(raw: RawWorkbook, *, name: str, sha256: str | None) -> Extracted:
             sheet = structure.sheet_map.get(f.sheet)
             where = sheets[f.sheet] = (sheet.name, sheet.cells) if sheet is not None else (f.sheet, None)
         sheet_name, cells = where
-        locations[f.path] = (sheet_name, f.cell, None)
-        cell = cells.get(f.cell) if cells is not None else None
+        # rows or columns inserted/deleted: read each value where its row label is now
+        ref = structure.moved(f.sheet, f.cell) if f.sheet in structure.moves else f.cell
+        locations[f.path] = (sheet_name, ref, None)
+        cell = cells.get(ref) if cells is not None else None
         if kind == _FORMULA:
-            formula_fields.append((f, cell, sheet_name))
+            formula_fields.append((f, cell, sheet_name, ref))
             continue
         if kind == _NUMERIC:
             if cell is not None and type(cell.value) is int:
@@ -331,15 +333,17 @@ def extract(raw: RawWorkbook, *, name: str, sha256: str | None) -> Extracted:
         nodes[parent][leaf] = value
         values[f.path] = value
 
-    for f, cell, sheet_name in formula_fields:
+    for f, cell, sheet_name, ref in formula_fields:
         if f.sheet not in structure.sheet_map:
             continue  # the sheet is missing: already reported, the value stays None
         ok, found = formula_state(form, f, cell)
-        if ok:
+        if ok or (f.sheet in structure.moves and cell is not None and cell.has_formula):
+            # on a sheet with moved rows the application rewrote the references; the total is
+            # recomputed from the inputs read at their new places, and TAMPER-ROWS says the rest
             intact.add(f.path)
             continue
-        if f.sheet not in structure.shifted:  # moved rows are reported once per sheet instead
-            findings.append(formula_finding(form, f, sheet_name, found))
+        if f.sheet not in structure.shifted or ref != f.cell or not (cell is not None and cell.has_formula):
+            findings.append(formula_finding(form, f, sheet_name, found, ref))
         if cell is not None and cell.has_formula:
             value = _cached_number(cell)
         else:  # a typed value replaced the formula: the document takes it, so the sums show the gap

@@ -52,6 +52,19 @@ class Structure:
     sheet_map: dict[str, RawSheet] = field(default_factory=dict)  # expected name -> sheet in the file
     shifted: set[str] = field(default_factory=set)  # expected sheet names whose rows/columns moved
     recognised: int = 0  # visible form sheets found by name or by their labels (not by position alone)
+    # expected sheet -> (row shift by expected label row, column shift by expected label column)
+    moves: dict[str, tuple[dict[int, int], dict[int, int]]] = field(default_factory=dict)
+
+    def moved(self, sheet: str, cell: str) -> str:
+        """Where an expected cell is now, judged by the labels around it: a field takes the shift of
+        the nearest label row above (or on) it and of the nearest label column left of (or at) it."""
+        if sheet not in self.moves:
+            return cell
+        rows, cols = self.moves[sheet]
+        r, c = split_cell(cell)
+        dr = next((rows[k] for k in sorted(rows, reverse=True) if k <= r), 0)
+        dc = next((cols[k] for k in sorted(cols, reverse=True) if k <= c), 0)
+        return make_cell(r + dr, c + dc)
 
 
 _LABELS: dict[tuple[str, str, str], dict[str, list[Label]]] = {}
@@ -170,6 +183,19 @@ def check_labels(form: Form, out: Structure) -> None:
                 out.findings.append(finding("TAMPER-LABEL", sheet=sheet.name, cell=lab.cell, expected=lab.text,
                                             found=shown(sheet.value(lab.cell))))
         if shifts:
+            rows: dict[int, int] = dict.fromkeys((split_cell(c)[0] for c in right), 0)
+            cols: dict[int, int] = dict.fromkeys((split_cell(c)[1] for c in right), 0)
+            for lab, _found, dr, dc in shifts:
+                r, c = split_cell(lab.cell)
+                if dr:
+                    rows[r] = dr
+                else:
+                    rows.setdefault(r, 0)
+                if dc:
+                    cols[c] = dc
+                else:
+                    cols.setdefault(c, 0)
+            out.moves[sheet_name] = (rows, cols)
             lab, found_cell, dr, dc = min(shifts, key=lambda s: split_cell(s[0].cell))
             out.shifted.add(sheet_name)
             out.findings.append(finding("TAMPER-ROWS", sheet=sheet.name, cell=lab.cell, expected=lab.text,
@@ -224,6 +250,6 @@ def formula_state(form: Form, field: Field, cell: RawCell | None) -> tuple[bool,
     return False, f"手工填写的数值{shown(cell.value)}"
 
 
-def formula_finding(form: Form, field: Field, sheet: str, found: str) -> Finding:
-    return finding("TAMPER-FORMULA", sheet=sheet, cell=field.cell, path=field.path, label=field.label,
+def formula_finding(form: Form, field: Field, sheet: str, found: str, cell: str | None = None) -> Finding:
+    return finding("TAMPER-FORMULA", sheet=sheet, cell=cell or field.cell, path=field.path, label=field.label,
                    formula=excel_formula(form, field), found=found)
