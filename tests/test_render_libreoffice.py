@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import requires_libreoffice
 from xxgk.importers import import_file
 from xxgk.render import render_document
 
@@ -19,7 +20,7 @@ SAMPLE = ROOT / "samples" / "published" / "孟津区小浪底镇人民政府2024
 pytestmark = pytest.mark.libreoffice
 
 
-@pytest.mark.skipif(not shutil.which("soffice") or not shutil.which("pdftoppm"), reason="LibreOffice/poppler missing")
+@requires_libreoffice
 def test_docx_converts_to_pdf(tmp_path: Path) -> None:
     doc = import_file(SAMPLE).document
     src = tmp_path / "report.docx"
