@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,23 +15,9 @@ from ..report.model import Finding
 # Where a document path lives in the source: (sheet, cell, location)
 Locator = Callable[[str], tuple[str | None, str | None, str | None]]
 
-OPS: dict[str, Callable[[Decimal, Decimal], bool]] = {
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    "<=": lambda a, b: a <= b,
-    ">=": lambda a, b: a >= b,
-    "<": lambda a, b: a < b,
-    ">": lambda a, b: a > b,
-}
-
-
-_INT_OPS: dict[str, Callable[[int, int], bool]] = {
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    "<=": lambda a, b: a <= b,
-    ">=": lambda a, b: a >= b,
-    "<": lambda a, b: a < b,
-    ">": lambda a, b: a > b,
+# the same comparisons serve the integer fast path and the Decimal path
+OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq, "!=": operator.ne, "<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt,
 }
 
 
@@ -175,7 +162,7 @@ def evaluate(form: Form, doc: dict[str, Any], prev: dict[str, Any] | None = None
         a = _int_side(quick_left, parents)
         if a is not None:
             b = _int_side(quick_right, parents)
-            if b is not None and _INT_OPS[rule.op](a, b):
+            if b is not None and OPS[rule.op](a, b):
                 continue
         left, right = _side(rule.left, doc, prev), _side(rule.right, doc, prev)
         sheet, cell, location = locate(rule.cell_path)

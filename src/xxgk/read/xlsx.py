@@ -337,6 +337,30 @@ def _content_cells_counted(sheet_data: etree._Element, ns: str) -> list[tuple[et
     return out
 
 
+def _cell_value(t: str, text: str, strings: list[str]) -> CellValue:
+    """The value of a <v> by the cell's type; a bad shared-string index raises (the callers decide)."""
+    if t == "s":
+        return strings[int(text)]
+    if t == "n":
+        return int(text) if text.isdigit() and text.isascii() else _number(text)
+    if t == "b":
+        return text.strip() in ("1", "true")
+    return _unescape(text)  # str, e, d
+
+
+def _formula_of(f: etree._Element, ref: str, masters: dict[str, tuple[str, str]]) -> tuple[str, str | None]:
+    """(formula text, shared index when the cell only refers to a shared formula). A shared master
+    is recorded in `masters`; a dependant gets "" until it is resolved from its master."""
+    ftext = f.text or ""
+    if f.get("t") != "shared":
+        return ftext, None
+    si = f.get("si") or ""
+    if ftext.strip():
+        masters[si] = (ref, ftext)
+        return ftext, None
+    return "", si
+
+
 _FastCells = tuple[dict[str, RawCell], dict[str, tuple[str, str]], list[tuple[RawCell, str]]]
 
 
@@ -379,26 +403,10 @@ def _cells_fast(sheet_data: etree._Element, ns: str, strings: list[str]) -> _Fas
                 text = el.text
                 if text is None or text == "":
                     continue
-                if t == "s":
-                    value = strings[int(text)]
-                elif t == "n":
-                    value = int(text) if text.isdigit() and text.isascii() else _number(text)
-                elif t == "b":
-                    value = text.strip() in ("1", "true")
-                else:  # str, e, d
-                    value = _unescape(text)
+                value = _cell_value(t, text, strings)
             elif tag == f_tag:
-                ftext = el.text or ""
-                if el.get("t") == "shared":
-                    si = el.get("si") or ""
-                    if ftext.strip():
-                        masters[si] = (ref, ftext)
-                        formula = ftext
-                    else:
-                        shared_si = si
-                        formula = ""
-                else:
-                    formula = ftext
+                formula, si = _formula_of(el, ref, masters)
+                shared_si = si if si is not None else shared_si
             else:
                 value = _unescape("".join(x.text or "" for x in el.iter(t_tag) if x.getparent().tag != rph_tag))
         if cur is not None:
@@ -435,29 +443,13 @@ def _parse_sheet(data: bytes, part: str, strings: list[str]) -> _SheetData:
                 text = child.text
                 if text is None or text == "":
                     continue
-                if t == "s":
-                    try:
-                        value = strings[int(text)]
-                    except (ValueError, IndexError):
-                        raise unreadable(f"工作表文件{part}的单元格{ref}引用了不存在的共享字符串") from None
-                elif t == "n":
-                    value = int(text) if text.isdigit() and text.isascii() else _number(text)
-                elif t == "b":
-                    value = text.strip() in ("1", "true")
-                else:  # str, e, d
-                    value = _unescape(text)
+                try:
+                    value = _cell_value(t, text, strings)
+                except (ValueError, IndexError):
+                    raise unreadable(f"工作表文件{part}的单元格{ref}引用了不存在的共享字符串") from None
             elif tag == f_tag:
-                ftext = child.text or ""
-                if child.get("t") == "shared":
-                    si = child.get("si") or ""
-                    if ftext.strip():
-                        masters[si] = (ref, ftext)
-                        formula = ftext
-                    else:
-                        shared_si = si
-                        formula = ""
-                else:
-                    formula = ftext
+                formula, si = _formula_of(child, ref, masters)
+                shared_si = si if si is not None else shared_si
             elif tag == is_tag:
                 value = _unescape("".join(x.text or "" for x in child.iter(t_tag)
                                           if x.getparent().tag != rph_tag))
