@@ -219,3 +219,53 @@ def test_exit_code_zero_when_only_warnings(tmp_path: Path) -> None:
 
 def test_form_loaded_once() -> None:
     assert FORM is run_mod.load_form()
+
+
+# ---------------------------------------------------------------- memory of the run
+
+
+def test_the_run_keeps_findings_on_disk_not_in_memory(tmp_path: Path, monkeypatch) -> None:
+    """The parent keeps a few bytes per file (offset, status, year); each file's findings are read
+    back from the run's temporary file when run.files is indexed or iterated."""
+    import gc
+    import tracemalloc
+
+    from xxgk.report.model import FileStore, Finding
+
+    per_file = 12
+
+    def noisy_reader(path: Path) -> Loaded:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        many = [run_mod.finding("TXT-T3", location=f"第{k}段", message="某某" * 40) for k in range(per_file)]
+        return Loaded(doc, kind="workbook", path=str(path), findings=many)
+
+    monkeypatch.setattr(run_mod, "READER", noisy_reader)
+    n = 300
+    for i in range(n):
+        write(tmp_path / "many", f"{i:04d}.json", unit_doc(f"第{i:04d}镇"))
+    write(tmp_path / "warm", "甲镇.json", unit_doc("甲镇"))
+    check_paths([tmp_path / "warm"], jobs=1)  # per-form tables, catalogue
+
+    def findings_alive() -> int:
+        gc.collect()
+        return sum(isinstance(o, Finding) for o in gc.get_objects())
+
+    alive = findings_alive()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        run = check_paths([tmp_path / "many"], roster=[Unit("第0000镇")], jobs=1)
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert isinstance(run.files, FileStore)
+    assert findings_alive() <= alive  # 3,600 findings, none of them in memory until read back
+    # 12 findings of ~300 characters per file would be ~8 KB a file; the run keeps a few dozen
+    # bytes per file (plus a fixed part: the temporary file's buffer, Python's free lists)
+    assert kept < 40_000 + n * 200, kept
+    results = list(run.files)
+    assert len(results) == n and all(len(r.findings) >= per_file for r in results)
+    assert results[1].findings[-1].rule == "ROSTER-UNKNOWN"  # a finding added after the checks
+    assert run.files[-1] == results[-1] and run.files[:2] == results[:2]
+    assert run.statuses() == [r.status for r in results]

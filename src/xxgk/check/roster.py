@@ -134,7 +134,10 @@ def unit_dict(u: Any) -> dict[str, Any]:
 
 
 def apply_roster(run: RunResult, roster: Sequence[Any]) -> dict[int, int]:
-    """Add ROSTER-* findings to `run` and fill run.roster_missing. Returns file index -> unit index."""
+    """Add ROSTER-* findings to `run` and fill run.roster_missing. Returns file index -> unit index.
+
+    Reads each file result once, in order (run.files may be a FileStore on disk); findings are
+    added through run.add_finding."""
     index = RosterIndex(roster)
     matched: dict[int, int] = {}
     files_of: dict[int, list[int]] = {}
@@ -146,7 +149,7 @@ def apply_roster(run: RunResult, roster: Sequence[Any]) -> dict[int, int]:
             u = index.match_filename(r.path)
         if u is None:
             if r.unit:
-                r.findings.append(finding("ROSTER-UNKNOWN", location="单位名称", unit=r.unit))
+                run.add_finding(i, finding("ROSTER-UNKNOWN", location="单位名称", unit=r.unit))
             continue
         matched[i] = u
         files_of.setdefault(u, []).append(i)
@@ -155,8 +158,8 @@ def apply_roster(run: RunResult, roster: Sequence[Any]) -> dict[int, int]:
             continue
         names = "、".join(Path(run.files[i].path).name for i in idxs)
         for i in idxs:
-            run.files[i].findings.append(finding("ROSTER-DUPLICATE", location="单位名称", unit=index.units[u].name,
-                                                 count=len(idxs), files=names))
+            run.add_finding(i, finding("ROSTER-DUPLICATE", location="单位名称", unit=index.units[u].name,
+                                       count=len(idxs), files=names))
     for u, unit in enumerate(index.units):
         if u not in files_of:
             run.roster_missing.append(unit_dict(unit))

@@ -7,10 +7,12 @@
   that dies is replaced; the files it had in hand are re-run one by one, and a file that kills a
   worker on its own gets an error result. Files travel to the workers in chunks (up to 32 per
   task, see chunk_size) and at most 2×jobs chunks are in flight.
-- Memory: the full document of a file lives only in the worker. The parent keeps, per file, the
-  FileResult with its findings and a slim document (form, unit, year, source identity), and for a
-  passing file its figures that are not 0 (a small array, see _figures_vector) so that a file that
-  later fails (a duplicate on the roster, another year) can be taken out of the running totals.
+- Memory: the full document of a file lives only in the worker. The parent writes each result as
+  it arrives (FileResult with its findings and a slim document: form, unit, year, source
+  identity; for a passing file also its figures that are not 0, see _figures_vector, so that a
+  file that later fails — a duplicate on the roster, another year — can be taken out of the
+  running totals) to a FileStore on disk, and keeps per file only its offset, status and year
+  (a few dozen bytes): the parent's memory does not grow with the number of files.
 - Totals (汇总) are accumulated while results stream in, over files whose status is pass or warn
   and whose year is the run's year.
 """
@@ -36,7 +38,7 @@ from typing import Any
 
 from ..document import figures, get_path, set_path
 from ..form.definition import Form, load_form
-from ..report.model import FileResult, Finding, RunResult, catalogue, finding
+from ..report.model import FileResult, FileStore, Finding, RunResult, catalogue, finding
 from . import rules as rules_engine
 from .roster import RosterIndex, apply_roster
 from .text import evaluate_text, fee_statement, is_imported, split_sections
@@ -79,11 +81,11 @@ def skip_reason(name: str) -> str | None:
 
 def iter_entries(paths: Sequence[Path]) -> Iterator[Entry]:
     """Every file under `paths` (folders recursively, names sorted), each exactly once."""
-    seen_files: set[tuple[int, int]] = set()
+    seen_files: set[int] = set()  # (device << 64) | inode: one int a file, not a tuple of two
     seen_dirs: dict[tuple[int, int], Path] = {}
 
     def file_entry(p: Path, st: os.stat_result) -> Entry:
-        key = (st.st_dev, st.st_ino)
+        key = (st.st_dev << 64) | st.st_ino
         if key in seen_files:
             return Entry(p, skip="与已检查的文件是同一个文件（重复给出的路径或链接）")
         seen_files.add(key)
@@ -119,19 +121,23 @@ def iter_entries(paths: Sequence[Path]) -> Iterator[Entry]:
             else:
                 yield Entry(p, skip="不是普通文件（设备、管道或套接字）")
 
-    for p in paths:
-        p = Path(p)
-        try:
-            st = p.stat()
-        except OSError as e:
-            yield Entry(p, error=_os_reason(e))
-            continue
-        if stat.S_ISDIR(st.st_mode):
-            yield from walk(p, st, frozenset())
-        elif stat.S_ISREG(st.st_mode):
-            yield file_entry(p, st)
-        else:
-            yield Entry(p, skip="不是普通文件（设备、管道或套接字）")
+    try:
+        for p in paths:
+            p = Path(p)
+            try:
+                st = p.stat()
+            except OSError as e:
+                yield Entry(p, error=_os_reason(e))
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                yield from walk(p, st, frozenset())
+            elif stat.S_ISREG(st.st_mode):
+                yield file_entry(p, st)
+            else:
+                yield Entry(p, skip="不是普通文件（设备、管道或套接字）")
+    finally:  # walk and file_entry form a reference cycle: free the sets now, not at the next gc
+        seen_files.clear()
+        seen_dirs.clear()
 
 
 def _os_reason(e: OSError) -> str:
@@ -591,58 +597,78 @@ def check_paths(paths: list[Path], roster: list[Any] | None = None, year: int | 
                 previous: list[Path] | None = None, jobs: int | None = None,
                 progress: Callable[[int, int], None] | None = None,
                 timeout: float = DEFAULT_TIMEOUT) -> RunResult:
-    """Check every file under `paths`; one FileResult per file, in walk order."""
+    """Check every file under `paths`; one FileResult per file, in walk order.
+
+    run.files is a FileStore: the results are on disk, read back when indexed or iterated."""
     t0 = time.perf_counter()
     jobs = _resolve_jobs(jobs)
     prev_index = read_previous(previous, jobs, timeout) if previous else None
-    entries = list(iter_entries(paths))
-    run = RunResult(files=[None] * len(entries))  # type: ignore[list-item]
-    work: list[str] = []
-    work_at: list[int] = []
-    for i, e in enumerate(entries):
-        if e.skip or e.error:
-            run.files[i] = entry_result(e)
-        else:
-            work.append(str(e.path))
-            work_at.append(i)
-    total = len(entries)
+    walked: list[FileResult | str] = [entry_result(e) if e.skip or e.error else str(e.path)
+                                      for e in iter_entries(paths)]
+    total = len(walked)
+    files = FileStore(total)
+    try:
+        work: list[str] = []
+        work_at = array("q")
+        for i, w in enumerate(walked):
+            if isinstance(w, str):
+                work.append(w)
+                work_at.append(i)
+            else:
+                files.put(i, w)
+        del walked
+        run = _finish_run(files, work, work_at, total, roster, year, prev_index, jobs, progress, timeout)
+    except BaseException:
+        files.close()
+        raise
+    run.seconds = time.perf_counter() - t0
+    return run
+
+
+def _finish_run(files: FileStore, work: list[str], work_at: array, total: int, roster: list[Any] | None,
+                year: int | None, prev_index: PreviousIndex | None, jobs: int,
+                progress: Callable[[int, int], None] | None, timeout: float) -> RunResult:
+    """Check the files in `work` (file work_at[k] is work[k]) into `files`, then the folder-level
+    checks: the run's year, the roster, and the totals."""
+    run = RunResult(files=files)
     done = total - len(work)
     if progress and done:
         progress(done, total)
     form = load_form()
     _warm(form)
     totals = _Totals([p for p in figures({}, form)])
-    vectors: dict[int, array] = {}
+    counted = bytearray(total)  # 1: the file's figures are in the totals (they are stored with its result)
     state = {"previous": prev_index, "year": year, "timeout": timeout}
     for k, (res, vec) in _stream(_check_task, work, jobs, state, _crashed_check):
         i = work_at[k]
-        run.files[i] = res
         if vec is not None and res.year is not None and len(vec) and int(vec[0]) == len(totals.paths):
             totals.add(res.year, vec)
-            vectors[i] = vec
+            counted[i] = 1
+            files.put(i, res, vec)
+        else:
+            files.put(i, res)
         done += 1
         if progress:
             progress(done, total)
-    before = {i: run.files[i].status for i in vectors}
     # the run's year: given, or the most common among the files (latest on a tie)
+    years_of = files.years()
     if year is None:
-        years = Counter(r.year for r in run.files if r.year is not None and not r.skipped)
+        status = files.statuses()
+        years = Counter(y for y, s in zip(years_of, status, strict=True) if y is not None and s != "skipped")
         if years:
             year = max(years, key=lambda y: (years[y], y))
             form_year = load_form()
-            for r in run.files:
-                if r.year is not None and r.year != year:
-                    r.findings.append(_year_finding(form_year, r, year))
+            for i, y in enumerate(years_of):
+                if y is not None and y != year:
+                    files.add_finding(i, _year_finding(form_year, files[i], year))
     run.year = year
     if roster is not None:
         apply_roster(run, roster)
-    # take out of the totals the files that no longer pass
-    for i, vec in vectors.items():
-        r = run.files[i]
-        if r.status not in ("pass", "warn") and before[i] in ("pass", "warn"):
-            totals.add(r.year, vec, -1)
+    # take out of the totals the files that no longer pass (their figures were counted while passing)
+    for i, status in enumerate(files.statuses()):
+        if counted[i] and status not in ("pass", "warn"):
+            totals.add(years_of[i], files.extra(i), -1)  # type: ignore[arg-type]
     run.totals, run.totals_units = totals.result(year)
-    run.seconds = time.perf_counter() - t0
     return run
 
 

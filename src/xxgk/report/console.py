@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import unicodedata
 from pathlib import Path
 
@@ -39,21 +40,23 @@ def _fit(text: str, width: int) -> str:
 
 def render_console(run: RunResult, limit: int = 30) -> str:
     """Files with problems first; at most `limit` rows, saying how many more there are."""
-    rows = sorted(enumerate(run.files), key=lambda ir: (ORDER.get(ir[1].status, 9), ir[0]))
+    statuses = run.statuses()
+    shown = heapq.nsmallest(limit, range(len(statuses)), key=lambda i: (ORDER.get(statuses[i], 9), i))
     head = f"{_fit('文件', 34)}  {_fit('单位', 24)}  {_fit('状态', 8)}  {'  错误'}  {'  警告'}"
     lines = [head, "-" * _width(head)]
-    for _, r in rows[:limit]:
+    for i in shown:
+        r = run.files[i]  # read back only the files shown
         c = r.counts
         lines.append(f"{_fit(Path(r.path).name, 34)}  {_fit(r.unit or '—', 24)}  "
                      f"{_fit(STATUS_ZH.get(r.status, r.status), 8)}  {c['error']:>6}  {c['warning']:>6}")
-    if not run.files:
+    if not statuses:
         lines.append("（没有找到任何文件）")
-    if len(rows) > limit:
-        lines.append(f"……另有{len(rows) - limit}个文件，详见 summary.xlsx")
+    if len(statuses) > limit:
+        lines.append(f"……另有{len(statuses) - limit}个文件，详见 summary.xlsx")
     counts = {k: 0 for k in STATUS_ZH}
-    for r in run.files:
-        counts[r.status] = counts.get(r.status, 0) + 1
-    summary = (f"共{len(run.files)}个文件：通过{counts['pass']}，有警告{counts['warn']}，不通过{counts['fail']}，"
+    for status in statuses:
+        counts[status] = counts.get(status, 0) + 1
+    summary = (f"共{len(statuses)}个文件：通过{counts['pass']}，有警告{counts['warn']}，不通过{counts['fail']}，"
                f"无法读取{counts['error']}，已跳过{counts['skipped']}")
     if run.year:
         summary += f"；报告年度{run.year}"

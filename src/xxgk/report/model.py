@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+import tempfile
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import yaml
 
@@ -90,9 +95,161 @@ class FileResult:
         return d
 
 
+STATUS_CODES = tuple(STATUS_ZH)  # a status kept as one byte: its index here
+
+
+class FileStore(Sequence[FileResult]):
+    """The file results of a run, written to disk as they arrive instead of kept in memory.
+
+    Each result (with its findings and slim document) is pickled to an anonymous temporary file
+    (tempfile.TemporaryFile: it has no name on disk, so nothing is left behind even when the
+    process is killed, and no other process can reach it, which is why pickle is safe here).
+    In memory, per file: the offset of its record, its status (one byte), its year and the offset
+    of its last late finding (see below), about 25 bytes, so the folder-level logic (run year,
+    totals, exit code, console) needs no reading back. Indexing or iterating reads the results
+    back one at a time.
+
+    Findings added after the fact (another year, roster duplicates; add_finding) are appended to
+    the same file and merged, in the order they were added, whenever that result is read back.
+    A record may carry a second object (the figures of a passing file, see check.run), read by
+    extra(i).
+    """
+
+    def __init__(self, n: int = 0):
+        self._fh = tempfile.TemporaryFile(prefix="xxgk-results-")  # noqa: SIM115 (lives as long as the store)
+        self._end = 0  # where the next record goes
+        self._at_end = True  # the file position is self._end (no read since the last write)
+        self._offsets = array("q", [-1]) * n
+        self._status = bytearray(n)
+        self._years: list[int | None] = [None] * n
+        self._year_objs: dict[int, int] = {}  # one int object per distinct year
+        # per file: offset of the last finding added later (-1: none); each such record holds the
+        # finding and the offset of the one added before it
+        self._late = array("q", [-1]) * n
+        self._file_counts: dict[str, dict[str, Any]] | None = None
+
+    def _write(self, obj: Any) -> int:
+        if not self._at_end:
+            self._fh.seek(self._end)
+            self._at_end = True
+        at = self._end
+        pickle.dump(obj, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
+        self._end = self._fh.tell()
+        return at
+
+    def _load(self, at: int) -> Any:
+        self._fh.seek(at)
+        self._at_end = False
+        return pickle.load(self._fh)
+
+    def put(self, i: int, r: FileResult, extra: Any = None) -> None:
+        """Store the result of file i (once per file)."""
+        self._offsets[i] = self._write((r, extra))
+        self._status[i] = STATUS_CODES.index(r.status)
+        y = r.year
+        self._years[i] = None if y is None else self._year_objs.setdefault(y, y)
+        self._file_counts = None
+
+    def _index(self, i: int) -> int:
+        n = len(self._offsets)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("file index out of range")
+        if self._offsets[i] < 0:
+            raise LookupError(f"no result stored for file {i}")
+        return i
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    @overload
+    def __getitem__(self, i: int) -> FileResult: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[FileResult]: ...
+
+    def __getitem__(self, i: int | slice) -> FileResult | list[FileResult]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        i = self._index(i)
+        r: FileResult = self._load(self._offsets[i])[0]
+        late: list[Finding] = []
+        at = self._late[i]
+        while at >= 0:
+            f, at = self._load(at)
+            late.append(f)
+        r.findings.extend(reversed(late))
+        return r
+
+    def __iter__(self) -> Iterator[FileResult]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, (str, bytes)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<FileStore of {len(self)} file results>"
+
+    def extra(self, i: int) -> Any:
+        """The second object stored with the result of file i (None when there was none)."""
+        return self._load(self._offsets[self._index(i)])[1]
+
+    def status(self, i: int) -> str:
+        return STATUS_CODES[self._status[self._index(i)]]
+
+    def statuses(self) -> list[str]:
+        return [STATUS_CODES[c] for c in self._status]
+
+    def years(self) -> list[int | None]:
+        return list(self._years)
+
+    def add_finding(self, i: int, f: Finding) -> None:
+        """Add a finding to file i after the fact (its status follows)."""
+        i = self._index(i)
+        self._late[i] = self._write((f, self._late[i]))
+        self._status[i] = STATUS_CODES.index(self[i].status)
+        self._file_counts = None
+
+    def file_rule_counts(self) -> dict[str, dict[str, Any]]:
+        """rule_counts over the files (one pass over the results, then kept until a result changes)."""
+        if self._file_counts is None:
+            self._file_counts = file_rule_counts(self)
+        return copy.deepcopy(self._file_counts)
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def file_rule_counts(files: Sequence[FileResult]) -> dict[str, dict[str, Any]]:
+    """Per rule: findings that fail, files with such a finding, findings that could not be assessed."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in files:
+        seen = set()
+        for f in r.findings:
+            e = out.setdefault(f.rule, {"rule": f.rule, "severity": f.severity, "findings": 0, "files": 0,
+                                        "not_assessable": 0})
+            if f.outcome == "not_assessable":
+                e["not_assessable"] += 1
+                continue
+            e["findings"] += 1
+            if f.rule not in seen:
+                e["files"] += 1
+                seen.add(f.rule)
+    return out
+
+
 @dataclass
 class RunResult:
-    files: list[FileResult] = field(default_factory=list)
+    """The result of a run. `files` is a list, or a FileStore (check_paths) that keeps the results
+    on disk and reads them back when indexed or iterated; both are sequences of FileResult."""
+
+    files: Sequence[FileResult] = field(default_factory=list)
     roster_findings: list[Finding] = field(default_factory=list)
     roster_missing: list[dict[str, Any]] = field(default_factory=list)
     totals: dict[str, Any] = field(default_factory=dict)
@@ -100,26 +257,36 @@ class RunResult:
     year: int | None = None
     seconds: float = 0.0
 
+    def statuses(self) -> list[str]:
+        """The status of every file, in order (without reading the results back from a FileStore)."""
+        if isinstance(self.files, FileStore):
+            return self.files.statuses()
+        return [r.status for r in self.files]
+
+    def add_finding(self, i: int, f: Finding) -> None:
+        """Add a finding to file i after the checks (roster, run year)."""
+        if isinstance(self.files, FileStore):
+            self.files.add_finding(i, f)
+        else:
+            self.files[i].findings.append(f)
+
     @property
     def exit_code(self) -> int:
-        bad = any(r.status in ("fail", "error") for r in self.files)
+        bad = any(s in ("fail", "error") for s in self.statuses())
         return 1 if bad or self.roster_missing or any(
             f.severity == "error" for f in self.roster_findings) else 0
 
+    def _file_rule_counts(self) -> dict[str, dict[str, Any]]:
+        if isinstance(self.files, FileStore):
+            return self.files.file_rule_counts()
+        return file_rule_counts(self.files)
+
+    def file_rules(self) -> list[str]:
+        """Every rule with a finding in some file, sorted."""
+        return sorted(self._file_rule_counts())
+
     def rule_counts(self) -> dict[str, dict[str, Any]]:
-        out: dict[str, dict[str, Any]] = {}
-        for r in self.files:
-            seen = set()
-            for f in r.findings:
-                e = out.setdefault(f.rule, {"rule": f.rule, "severity": f.severity, "findings": 0, "files": 0,
-                                            "not_assessable": 0})
-                if f.outcome == "not_assessable":
-                    e["not_assessable"] += 1
-                    continue
-                e["findings"] += 1
-                if f.rule not in seen:
-                    e["files"] += 1
-                    seen.add(f.rule)
+        out = self._file_rule_counts()
         for f in self.roster_findings:
             e = out.setdefault(f.rule, {"rule": f.rule, "severity": f.severity, "findings": 0, "files": 0,
                                         "not_assessable": 0})

@@ -7,6 +7,7 @@ through html.escape.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -60,12 +61,17 @@ def _where(f: Any) -> str:
 
 
 def render_html(run: RunResult) -> str:
+    return "\n".join(_lines(run))
+
+
+def _lines(run: RunResult) -> Iterator[str]:
+    """The lines of the page; the file rows are made one file at a time."""
     cat = catalogue()
     counts: dict[str, int] = dict.fromkeys(STATUS_ZH, 0)
-    for r in run.files:
-        counts[r.status] = counts.get(r.status, 0) + 1
-    rules = sorted({f.rule for r in run.files for f in r.findings})
-    out: list[str] = [
+    for status in run.statuses():
+        counts[status] = counts.get(status, 0) + 1
+    rules = run.file_rules()
+    yield from [
         "<!DOCTYPE html>", '<html lang="zh-CN"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>政府信息公开工作年度报告检查结果（{_e(run.year or '')}年度）</title>",
@@ -102,34 +108,38 @@ def render_html(run: RunResult) -> str:
                          + (f'<br><span class="hint">修改建议：{_e(f.hint)}</span>' if f.hint else "") + "</li>")
         detail = (f"<details><summary>{len(r.findings)} 条</summary><ul class=\"findings\">{''.join(items)}</ul>"
                   "</details>") if items else "无"
-        out.append(
-            f'<tr class="{_e(r.status)}" data-status="{_e(r.status)}" data-unit="{_e(r.unit or "")}" '
-            f'data-file="{_e(r.path)}" data-rules="{_e(file_rules)}"><td>{_e(r.path)}</td><td>{_e(r.unit or "")}</td>'
-            f"<td>{_e(r.year if r.year is not None else '')}</td><td>{_e(STATUS_ZH.get(r.status, r.status))}</td>"
-            f'<td class="n">{c["error"]}</td><td class="n">{c["warning"]}</td><td>{detail}</td></tr>')
-    out.append("</tbody></table>")
-    out.append("<h2>名单中未报送的单位</h2>")
+        yield (f'<tr class="{_e(r.status)}" data-status="{_e(r.status)}" data-unit="{_e(r.unit or "")}" '
+               f'data-file="{_e(r.path)}" data-rules="{_e(file_rules)}"><td>{_e(r.path)}</td>'
+               f'<td>{_e(r.unit or "")}</td><td>{_e(r.year if r.year is not None else "")}</td>'
+               f"<td>{_e(STATUS_ZH.get(r.status, r.status))}</td>"
+               f'<td class="n">{c["error"]}</td><td class="n">{c["warning"]}</td><td>{detail}</td></tr>')
+    yield "</tbody></table>"
+    yield "<h2>名单中未报送的单位</h2>"
     if run.roster_missing:
-        out.append("<table><thead><tr><th>单位</th><th>单位代码</th><th>层级</th><th>上级单位</th></tr></thead><tbody>")
+        yield "<table><thead><tr><th>单位</th><th>单位代码</th><th>层级</th><th>上级单位</th></tr></thead><tbody>"
         for u in run.roster_missing:
-            out.append("<tr>" + "".join(f"<td>{_e(u.get(k, ''))}</td>" for k in ("name", "code", "level", "parent"))
-                       + "</tr>")
-        out.append("</tbody></table>")
+            yield ("<tr>" + "".join(f"<td>{_e(u.get(k, ''))}</td>" for k in ("name", "code", "level", "parent"))
+                   + "</tr>")
+        yield "</tbody></table>"
     else:
-        out.append("<p>无（或未提供名单）。</p>")
-    out.append("<h2>规则统计</h2><table><thead><tr><th>规则</th><th>名称</th><th>级别</th><th>问题数</th>"
-               "<th>涉及文件数</th><th>无法检查数</th></tr></thead><tbody>")
+        yield "<p>无（或未提供名单）。</p>"
+    yield ("<h2>规则统计</h2><table><thead><tr><th>规则</th><th>名称</th><th>级别</th><th>问题数</th>"
+           "<th>涉及文件数</th><th>无法检查数</th></tr></thead><tbody>")
     for rule, e in run.rule_counts().items():
-        out.append(f"<tr><td>{_e(rule)}</td><td>{_e((cat.get(rule) or {}).get('title', ''))}</td>"
-                   f"<td>{_e(SEVERITY_ZH.get(e['severity'], e['severity']))}</td><td class=\"n\">{e['findings']}</td>"
-                   f"<td class=\"n\">{e['files']}</td><td class=\"n\">{e['not_assessable']}</td></tr>")
-    out.append("</tbody></table>")
-    out.append(f'<p class="hint">由 xxgk {_e(__version__)} 生成。'
-               "汇总表见 summary.xlsx，机器可读结果见 summary.json。</p>")
-    out.append(f"<script>{JS}</script></body></html>")
-    return "\n".join(out)
+        yield (f"<tr><td>{_e(rule)}</td><td>{_e((cat.get(rule) or {}).get('title', ''))}</td>"
+               f"<td>{_e(SEVERITY_ZH.get(e['severity'], e['severity']))}</td><td class=\"n\">{e['findings']}</td>"
+               f"<td class=\"n\">{e['files']}</td><td class=\"n\">{e['not_assessable']}</td></tr>")
+    yield "</tbody></table>"
+    yield (f'<p class="hint">由 xxgk {_e(__version__)} 生成。'
+           "汇总表见 summary.xlsx，机器可读结果见 summary.json。</p>")
+    yield f"<script>{JS}</script></body></html>"
 
 
 def write_html(run: RunResult, path: Path) -> Path:
-    path.write_text(render_html(run), encoding="utf-8")
+    """The same text as render_html(run), written one line at a time."""
+    with path.open("w", encoding="utf-8") as fh:
+        sep = ""
+        for line in _lines(run):
+            fh.write(sep + line)
+            sep = "\n"
     return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,19 +25,42 @@ def file_dict(r: FileResult) -> dict[str, Any]:
 
 
 def summary_dict(run: RunResult) -> dict[str, Any]:
+    return _summary(run, [file_dict(r) for r in run.files])
+
+
+def _summary(run: RunResult, files: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "generator": f"xxgk {__version__}",
         "year": run.year,
-        "files": [file_dict(r) for r in run.files],
+        "files": files,
         "roster": {"missing": run.roster_missing, "findings": [finding_dict(f) for f in run.roster_findings]},
         "rule_counts": run.rule_counts(),
         "totals": {"units": run.totals_units, "values": run.totals},
     }
 
 
+class _Files(list):  # type: ignore[type-arg]
+    """The file dicts of a run for json.dump, made one at a time while it writes them.
+
+    json.dump always encodes with the pure-Python encoder (the C one is for dumps without
+    indent), which tests a list for emptiness with len() and then iterates it with `for`:
+    both are answered from run.files, so no list of all the files is ever built."""
+
+    def __init__(self, run: RunResult):
+        super().__init__()
+        self.run = run
+
+    def __len__(self) -> int:
+        return len(self.run.files)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:  # type: ignore[override]
+        return (file_dict(r) for r in self.run.files)
+
+
 def write_json(run: RunResult, path: Path) -> Path:
+    """The same text as json.dump(summary_dict(run)), without holding all the files in memory."""
     with path.open("w", encoding="utf-8") as fh:
-        json.dump(summary_dict(run), fh, ensure_ascii=False, indent=1)
+        json.dump(_summary(run, _Files(run)), fh, ensure_ascii=False, indent=1)
         fh.write("\n")
     return path

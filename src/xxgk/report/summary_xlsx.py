@@ -114,20 +114,21 @@ def write_xlsx(run: RunResult, path: Path, form: Form | None = None) -> Path:
            "quoted": wb.add_format({"valign": "top", "quote_prefix": True}),
            "title": wb.add_format({"bold": True, "font_size": 12})}
     try:
-        s = _Sheet(wb, "概览", ["文件", "单位", "年度", "状态", "错误数", "警告数", "提示数", "类型", "SHA-256"], fmt,
-                   [60, 40, 8, 10, 8, 8, 8, 10, 20])
-        for r in run.files:
-            c = r.counts
-            s.add([r.path, r.unit or "", r.year if r.year is not None else "", STATUS_ZH.get(r.status, r.status),
-                   c["error"], c["warning"], c["info"], r.kind, r.sha256 or ""])
-        s.finish()
-
+        overview = _Sheet(wb, "概览", ["文件", "单位", "年度", "状态", "错误数", "警告数", "提示数", "类型", "SHA-256"],
+                          fmt, [60, 40, 8, 10, 8, 8, 8, 10, 20])
         s = _Sheet(wb, "问题明细", ["文件", "单位", "规则", "级别", "位置", "说明", "修改建议", "左值", "运算", "右值",
                                     "结果"], fmt, [50, 30, 18, 8, 36, 80, 60, 12, 6, 12, 10])
+        # one pass over the files fills both sheets (each sheet streams its rows to its own
+        # temporary file in constant_memory mode, so writing them side by side is fine)
         for r in run.files:
+            c = r.counts
+            overview.add([r.path, r.unit or "", r.year if r.year is not None else "",
+                          STATUS_ZH.get(r.status, r.status), c["error"], c["warning"], c["info"], r.kind,
+                          r.sha256 or ""])
             for f in r.findings:
                 s.add([r.path, r.unit or "", f.rule, SEVERITY_ZH.get(f.severity, f.severity), _where(f), f.message,
                        f.hint, _side(f.left), f.op or "", _side(f.right), OUTCOME_ZH.get(f.outcome, f.outcome)])
+        overview.finish()
         for f in run.roster_findings:
             if f.rule == "ROSTER-MISSING":
                 continue  # listed on 未报送
