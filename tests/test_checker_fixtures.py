@@ -60,3 +60,17 @@ def test_inserted_row_figures_are_read_where_their_labels_moved():
     original = check_file(FIXTURES / "suqian-2024.xlsx", year=2024)
     assert failing(moved) == [("TAMPER-ROWS", T3, "B9")]
     assert figures(moved.document, form) == figures(original.document, form)
+
+
+def test_an_invalid_count_does_not_feed_the_recomputed_totals(tmp_path):
+    """A huge or negative count is reported once (T3-VALUE); the totals computed from it are not
+    assessable, instead of a balance error with a meaningless left side."""
+    from xxgk.generate.fill import set_cells
+
+    data = set_cells((FIXTURES / "suqian-2024.xlsx").read_bytes(), {T3: {"D6": -5}})
+    path = tmp_path / "negative.xlsx"
+    path.write_bytes(data)
+    result = check_file(path, year=2024)
+    assert failing(result) == [("T3-VALUE", T3, "D6")]
+    skipped = {(f.rule, f.cell) for f in result.findings if f.outcome == "not_assessable"}
+    assert ("T3-BALANCE", "J30") in skipped and ("T3-ROW-TOTAL", "J6") in skipped

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from ..document import figures, get_path, set_path
-from ..form.definition import Form, load_form
+from ..form.definition import Form, load_form, parse_expr
 from ..report.model import FileResult, FileStore, Finding, RunResult, catalogue, finding
 from . import rules as rules_engine
 from .roster import RosterIndex, apply_roster
@@ -240,9 +240,12 @@ def check_loaded(path: Path, loaded: Any, form: Form | None = None, prev_lookup:
             if "." in p or p in ("year",):
                 with contextlib.suppress(KeyError, TypeError, AttributeError):
                     set_path(eval_doc, p, None)
+        if not imported:  # a workbook's totals were recomputed from these values: they are unknown too
+            for p in dependent_totals(form, bad):
+                set_path(eval_doc, p, None)
     prev = prev_lookup(doc) if prev_lookup else None
     found += rules_engine.evaluate(form, eval_doc, prev, locate)
-    found += evaluate_text(form, doc, locate, report_year=year, file_name=Path(path).name)
+    found += evaluate_text(form, eval_doc, locate, report_year=year, file_name=Path(path).name)
     r.findings += found
     name = get_path(doc, "unit.name", None)
     r.unit = name if isinstance(name, str) and name.strip() else None
@@ -251,6 +254,13 @@ def check_loaded(path: Path, loaded: Any, form: Form | None = None, prev_lookup:
     r.form_version = r.form_version or _doc_form_version(doc)
     r.document = doc
     return r
+
+
+def dependent_totals(form: Form, paths: set[str] | list[str]) -> list[str]:
+    """Formula fields whose expression reads any of `paths`."""
+    bad = set(paths)
+    return [f.path for f in form.fields if f.kind == "formula" and f.formula
+            and any(t.path in bad for t in parse_expr(f.formula, form.groups))]
 
 
 def check_file(path: Path, form: Form | None = None, previous: dict | None = None,
