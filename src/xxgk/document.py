@@ -40,6 +40,14 @@ def set_path(doc: dict[str, Any], path: str, value: Any) -> None:
     cur[parts[-1]] = value
 
 
+def is_imported(doc: dict[str, Any]) -> bool:
+    """A report read from a published page or Word file (its totals are as printed), not a workbook."""
+    source = doc.get("source") if isinstance(doc.get("source"), dict) else {}
+    if source.get("kind") == "workbook":
+        return False
+    return bool(source.get("kind")) or "fulltext" in source
+
+
 def figures(doc: dict[str, Any], form: Form) -> dict[str, Any]:
     """Path -> value for every numeric field of the form (tables 二/三/四)."""
     return {f.path: get_path(doc, f.path, None) for f in form.fields if form.field_types.get(f.type)

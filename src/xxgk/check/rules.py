@@ -10,19 +10,12 @@ from typing import Any
 
 from ..document import get_path
 from ..form.definition import Form, RuleInstance, Term
-from ..report.model import Finding
-
-# Where a document path lives in the source: (sheet, cell, location)
-Locator = Callable[[str], tuple[str | None, str | None, str | None]]
+from ..report.model import Finding, Locator, no_location
 
 # the same comparisons serve the integer fast path and the Decimal path
 OPS: dict[str, Callable[[Any, Any], bool]] = {
     "==": operator.eq, "!=": operator.ne, "<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt,
 }
-
-
-def no_location(path: str) -> tuple[str | None, str | None, str | None]:
-    return None, None, None
 
 
 def _number(v: Any) -> Decimal | None:

@@ -36,12 +36,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..document import figures, get_path, set_path
+from ..document import figures, get_path, is_imported, set_path
 from ..form.definition import Form, load_form, parse_expr
-from ..report.model import FileResult, FileStore, Finding, RunResult, catalogue, finding
+from ..report.model import FileResult, FileStore, Finding, Locator, RunResult, catalogue, finding
 from . import rules as rules_engine
 from .roster import RosterIndex, apply_roster
-from .text import evaluate_text, fee_statement, is_imported, split_sections
+from .text import evaluate_text, fee_statement, split_sections
 from .validate import invalid_paths, validate_document
 
 DEFAULT_TIMEOUT = 60.0  # seconds per file; a normal workbook takes well under a second
@@ -163,8 +163,7 @@ def entry_result(entry: Entry) -> FileResult:
 # ---------------------------------------------------------------- one file
 
 
-def make_locator(form: Form, locations: dict[str, Any] | None, imported: bool
-                 ) -> Callable[[str], tuple[str | None, str | None, str | None]]:
+def make_locator(form: Form, locations: dict[str, Any] | None, imported: bool) -> Locator:
     locations = locations or {}
 
     def locate(path: str) -> tuple[str | None, str | None, str | None]:

@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from ..document import get_path
+from ..document import get_path, is_imported
 from ..form.definition import Form
-from ..report.model import Finding, finding
-
-Locator = Callable[[str], tuple[str | None, str | None, str | None]]
+from ..report.model import Finding, Locator, finding
+from ..report.model import no_location as _no_location
 
 NUMBERS = ("一", "二", "三", "四", "五", "六")
 HEADING_WORDS = {"一": ("总体",), "二": ("主动公开",), "三": ("申请",), "四": ("复议", "诉讼"),
@@ -30,9 +29,6 @@ HEADING_WORDS = {"一": ("总体",), "二": ("主动公开",), "三": ("申请",
 SECTION_ZH = {n: f"第{n}部分" for n in NUMBERS}
 EMPTY_TEXT = frozenset({"", "无", "暂无", "没有", "无。", "/", "／", "-", "—", "空", "略"})
 
-
-def _no_location(path: str) -> tuple[str | None, str | None, str | None]:
-    return None, None, None
 
 
 _SPACES = re.compile(r"\s+")
@@ -53,12 +49,6 @@ def _norm_word(word: str) -> str:
             _NORMED[word] = n
     return n
 
-
-def is_imported(doc: dict[str, Any]) -> bool:
-    source = doc.get("source") if isinstance(doc.get("source"), dict) else {}
-    if source.get("kind") == "workbook":
-        return False
-    return bool(source.get("kind")) or "fulltext" in source
 
 
 def _blank(text: Any) -> bool:

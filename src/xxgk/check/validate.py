@@ -20,12 +20,11 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from ..document import MISSING
+from ..document import MISSING, is_imported
 from ..form.definition import Field, Form
 from ..form.schema import build_schema
-from ..report.model import Finding, finding
-
-Locator = Callable[[str], tuple[str | None, str | None, str | None]]
+from ..report.model import Finding, Locator, finding
+from ..report.model import no_location as _no_location
 
 MAX_PLAUSIBLE = 10**9
 PLACEHOLDERS = frozenset({"/", "／", "-", "－", "—", "——", "–", "无", "空", "n/a", "N/A", "NA", "null", "—-"})
@@ -169,10 +168,6 @@ def quick_test_for(form: Form) -> Callable[[Any], bool] | None:
     return _QUICK[key]
 
 
-def _no_location(path: str) -> tuple[str | None, str | None, str | None]:
-    return None, None, None
-
-
 def raw_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
@@ -222,12 +217,6 @@ def _checked_numeric(form: Form, f: Field, imported: bool) -> bool:
     # In a workbook a formula cell is derived from inputs (its overwrite is a TAMPER finding);
     # judging it again would repeat the input's problem. Imported pages typed the totals in.
     return imported or f.kind != "formula"
-
-
-def _is_imported(doc: dict[str, Any]) -> bool:
-    source = doc.get("source")
-    kind = source.get("kind") if isinstance(source, dict) else None
-    return kind not in (None, "workbook")
 
 
 _SCHEMA_REASONS = {
@@ -298,7 +287,7 @@ def validate_document(form: Form, doc: dict[str, Any], locate: Locator = _no_loc
     """Findings for every invalid or blank value of `doc`; at most one per document path."""
     out: list[Finding] = []
     handled: set[str] = set()
-    imported = _is_imported(doc)
+    imported = is_imported(doc)
     missing_groups: set[str] = set()
     plan = _plan(form)
     required_tops = plan.required_tops

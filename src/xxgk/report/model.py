@@ -6,7 +6,7 @@ import copy
 import pickle
 import tempfile
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
@@ -331,3 +331,9 @@ def finding(rule: str, *, sheet: str | None = None, cell: str | None = None, loc
 # Where a value came from: (sheet, cell, location). Workbooks give sheet and cell; imported
 # pages give a location such as "表三 “（一）予以公开”行".
 Location = tuple[str | None, str | None, str | None]
+# Where a document path lives in the source, for findings.
+Locator = Callable[[str], Location]
+
+
+def no_location(path: str) -> Location:
+    return None, None, None
