@@ -14,12 +14,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from ..document import get_path, is_imported
 from ..form.definition import Form
+from ..importers.common import parse_fee
 from ..report.model import Finding, Locator, finding
 from ..report.model import no_location as _no_location
 
@@ -284,33 +285,17 @@ def check_problems(form: Form, doc: dict[str, Any], locate: Locator) -> list[Fin
     return out
 
 
-_FEE_NONE = re.compile(r"(未|没有|不|无|免|未曾)[^,，、]{0,6}(收取|收费|产生|发生|涉及)|(收取|收)[^,，]{0,12}?(0|零)元"
-                       r"|信息处理费[^,，]{0,4}(为)?(0|零)元|信息处理费[^,，]{0,4}(为)?无")
-_FEE_AMOUNT = re.compile(r"(\d[\d,]*(?:\.\d+)?)(万元|元)")
-
-
 def fee_statement(text: str) -> tuple[bool | None, Decimal | None, bool]:
-    """Read a 信息处理费 statement: (charged?, amount in 元, the word 信息处理费 was found)."""
-    t = unicodedata.normalize("NFKC", text)
-    if "信息处理费" not in norm(t):
+    """Read a 信息处理费 statement: (charged?, amount in 元, the word 信息处理费 was found).
+
+    The sentence is read by the importer's parser, so the checker and the imported document never
+    disagree about what a report says; "未收取" counts as an amount of 0."""
+    if "信息处理费" not in norm(text):
         return None, None, False
-    for s in sentences(t):
-        if "信息处理费" not in s:
-            continue
-        if _FEE_NONE.search(s):
-            return False, Decimal(0), True
-        m = _FEE_AMOUNT.search(s)
-        if m:
-            try:
-                amount = Decimal(m.group(1).replace(",", ""))
-            except InvalidOperation:
-                continue
-            if m.group(2) == "万元":
-                amount *= 10000
-            return amount > 0, amount, True
-        if "收取" in s or "收费" in s:
-            return True, None, True
-    return None, None, True
+    charged, amount = parse_fee(text)
+    if charged is False and amount is None:
+        amount = 0
+    return charged, None if amount is None else Decimal(str(amount)), True
 
 
 def check_fee(form: Form, doc: dict[str, Any], locate: Locator) -> list[Finding]:
