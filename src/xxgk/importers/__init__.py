@@ -10,6 +10,7 @@ import zipfile
 from io import BytesIO
 from pathlib import Path
 
+from ..read.safe_open import looks_like_html
 from ..report.model import finding
 from .base import ImportResult
 
@@ -27,9 +28,7 @@ def sniff(data: bytes, name: str = "") -> str:
         except zipfile.BadZipFile:
             pass
         return "zip"
-    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body", b"<meta", b"<div", b"<table",
-                        b"<p")) or b"<html" in head or b"<table" in head:
+    if looks_like_html(data[:4096].decode("latin-1")):  # tags are ASCII whatever the page's encoding
         return "html"
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         return "ole"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..read.safe_open import decode_text as safe_decode
 from .base import ImportResult
 from .common import Block, Cell, Para, Table, build_document
 
@@ -11,13 +12,12 @@ _MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 
 def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset of GBK/GB2312)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("gb18030", errors="replace")
+    """The checker's decoder (UTF-8 with or without BOM, UTF-16 with BOM, GB18030); bytes it does not
+    take for text are still read, leniently (GB18030 is a superset of GBK/GB2312)."""
+    text = safe_decode(data)
+    if text is not None:
+        return text
+    return data.decode("utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "gb18030", errors="replace")
 
 
 def _pipe_cells(line: str) -> list[Cell]:

@@ -116,9 +116,14 @@ def decode_text(data: bytes) -> str | None:
     return text if control / len(sample) < 0.01 else None
 
 
+_HTML_STARTS = ("<!doctype html", "<html", "<?xml", "<head", "<body", "<meta", "<div", "<table", "<p")
+
+
 def looks_like_html(text: str) -> bool:
-    head = text[:2048].lstrip("\ufeff \t\r\n").lower()
-    return head.startswith(("<!doctype html", "<html")) or any(t in head for t in ("<html", "<table", "<!doctype html"))
+    """Markup rather than plain text: a page, or a fragment of one saved from a site's editor.
+    The one rule for both the checker and `xxgk import`."""
+    head = text[:4096].lstrip("\ufeff \t\r\n").lower()
+    return head.startswith(_HTML_STARTS) or "<html" in head or "<table" in head
 
 
 # ---------------------------------------------------------------- OLE (legacy and encrypted files)
