@@ -23,6 +23,7 @@ from ..form.definition import (
     available_versions,
     load_form,
     parse_expr,
+    per_form,
 )
 from ..read.xlsx import RawCell, RawWorkbook
 from ..report.model import Finding, Location, finding
@@ -197,7 +198,6 @@ class _Plan:
     fields: tuple[tuple[Field, int, tuple[str, ...], str], ...] = ()
 
 
-_PLANS: dict[tuple[str, str, str], _Plan] = {}
 _IDENTITY, _FORMULA, _YES_NO, _NUMERIC, _TEXT = range(5)
 
 
@@ -211,18 +211,16 @@ def _field_kind(form: Form, f: Field) -> int:
     return _NUMERIC if form.field_types[f.type].numeric else _TEXT
 
 
+@per_form
 def _plan(form: Form) -> _Plan:
-    key = (form.id, form.version, form.template_hash)
-    if key not in _PLANS:
-        _PLANS[key] = _Plan(
-            skeleton=empty_document(form),
-            parts={f.path: tuple(f.path.split(".")) for f in form.fields},
-            terms={f.path: tuple((t.sign, t.path, t.const) for t in parse_expr(f.formula, form.groups))
-                   for f in form.fields if f.formula},
-            fields=tuple((f, _field_kind(form, f), tuple(f.path.split("."))[:-1], f.path.split(".")[-1])
-                         for f in form.fields),
-        )
-    return _PLANS[key]
+    return _Plan(
+        skeleton=empty_document(form),
+        parts={f.path: tuple(f.path.split(".")) for f in form.fields},
+        terms={f.path: tuple((t.sign, t.path, t.const) for t in parse_expr(f.formula, form.groups))
+               for f in form.fields if f.formula},
+        fields=tuple((f, _field_kind(form, f), tuple(f.path.split("."))[:-1], f.path.split(".")[-1])
+                     for f in form.fields),
+    )
 
 
 def _copy_indexed(d: dict[str, Any], at: tuple[str, ...], nodes: dict[tuple[str, ...], dict[str, Any]]

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..document import get_path
-from ..form.definition import Form, RuleInstance, Term
+from ..form.definition import Form, RuleInstance, Term, per_form
 from ..report.model import Finding, Locator, no_location
 
 # the same comparisons serve the integer fast path and the Decimal path
@@ -75,33 +75,28 @@ class _Compiled:
     parents: list[tuple[bool, tuple[str, ...]]]  # (from last year's report, path of the parent dict)
 
 
-_COMPILED: dict[tuple[str, str, str], _Compiled] = {}
-
-
+@per_form
 def _compiled(form: Form) -> _Compiled:
-    key = (form.id, form.version, form.template_hash)
-    if key not in _COMPILED:
-        parents: list[tuple[bool, tuple[str, ...]]] = []
-        index: dict[tuple[bool, tuple[str, ...]], int] = {}
+    parents: list[tuple[bool, tuple[str, ...]]] = []
+    index: dict[tuple[bool, tuple[str, ...]], int] = {}
 
-        def terms(ts: tuple[Term, ...]) -> tuple[_QuickTerm, ...]:
-            out: list[_QuickTerm] = []
-            for t in ts:
-                if t.path is None:
-                    out.append((t.sign, -1, "", t.const))
-                    continue
-                from_prev = t.path.startswith("prev.")
-                *parent, leaf = (t.path[5:] if from_prev else t.path).split(".")
-                k = (from_prev, tuple(parent))
-                if k not in index:
-                    index[k] = len(parents)
-                    parents.append(k)
-                out.append((t.sign, index[k], leaf, 0))
-            return tuple(out)
+    def terms(ts: tuple[Term, ...]) -> tuple[_QuickTerm, ...]:
+        out: list[_QuickTerm] = []
+        for t in ts:
+            if t.path is None:
+                out.append((t.sign, -1, "", t.const))
+                continue
+            from_prev = t.path.startswith("prev.")
+            *parent, leaf = (t.path[5:] if from_prev else t.path).split(".")
+            k = (from_prev, tuple(parent))
+            if k not in index:
+                index[k] = len(parents)
+                parents.append(k)
+            out.append((t.sign, index[k], leaf, 0))
+        return tuple(out)
 
-        rules = [(r, terms(r.left), terms(r.right)) for r in form.rules]
-        _COMPILED[key] = _Compiled(rules, parents)
-    return _COMPILED[key]
+    rules = [(r, terms(r.left), terms(r.right)) for r in form.rules]
+    return _Compiled(rules, parents)
 
 
 def _parent_dicts(compiled: _Compiled, doc: dict[str, Any], prev: dict[str, Any] | None) -> list[dict | None]:

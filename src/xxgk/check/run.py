@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from ..document import figures, get_path, is_imported, set_path
-from ..form.definition import Form, load_form, parse_expr
+from ..form.definition import Form, load_form, parse_expr, per_form
 from ..report.model import FileResult, FileStore, Finding, Locator, RunResult, catalogue, finding
 from . import rules as rules_engine
 from .roster import RosterIndex, apply_roster
@@ -367,23 +367,18 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, old)
 
 
-# Per form: the parent paths of the figures, and per figure (index of its parent, last part).
-_FIGURE_PARTS: dict[tuple[str, str, str], tuple[list[tuple[str, ...]], list[tuple[int, str]]]] = {}
-
-
+@per_form
 def _figure_parts(form: Form) -> tuple[list[tuple[str, ...]], list[tuple[int, str]]]:
-    """The paths of figures(doc, form), in its order, split once per form."""
-    key = (form.id, form.version, form.template_hash)
-    if key not in _FIGURE_PARTS:
-        parents: list[tuple[str, ...]] = []
-        leaves: list[tuple[int, str]] = []
-        for p in figures({}, form):
-            *parent, leaf = p.split(".")
-            if tuple(parent) not in parents:
-                parents.append(tuple(parent))
-            leaves.append((parents.index(tuple(parent)), leaf))
-        _FIGURE_PARTS[key] = (parents, leaves)
-    return _FIGURE_PARTS[key]
+    """The paths of figures(doc, form), in its order, split once per form: the parent paths, and per
+    figure (index of its parent, last part)."""
+    parents: list[tuple[str, ...]] = []
+    leaves: list[tuple[int, str]] = []
+    for p in figures({}, form):
+        *parent, leaf = p.split(".")
+        if tuple(parent) not in parents:
+            parents.append(tuple(parent))
+        leaves.append((parents.index(tuple(parent)), leaf))
+    return parents, leaves
 
 
 def _figures_vector(form: Form, doc: dict[str, Any]) -> array:

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from ..form.definition import META_SHEET, Field, Form, Label
+from ..form.definition import META_SHEET, Field, Form, Label, per_form
 from ..generate.formulas import excel_formula, normalise_formula
 from ..read.xlsx import CellValue, RawCell, RawSheet, RawWorkbook, make_cell, split_cell
 from ..report.model import Finding, finding
@@ -67,27 +67,19 @@ class Structure:
         return make_cell(r + dr, c + dc)
 
 
-_LABELS: dict[tuple[str, str, str], dict[str, list[Label]]] = {}
-_LABEL_CHECKS: dict[tuple[str, str, str], dict[str, list[tuple[Label, str, str]]]] = {}
-
-
+@per_form
 def _labels_by_sheet(form: Form) -> dict[str, list[Label]]:
-    key = (form.id, form.version, form.template_hash)
-    if key not in _LABELS:
-        out: dict[str, list[Label]] = {}
-        for lab in form.labels:
-            out.setdefault(lab.sheet, []).append(lab)
-        _LABELS[key] = out
-    return _LABELS[key]
+    out: dict[str, list[Label]] = {}
+    for lab in form.labels:
+        out.setdefault(lab.sheet, []).append(lab)
+    return out
 
 
+@per_form
 def _label_checks(form: Form) -> dict[str, list[tuple[Label, str, str]]]:
     """Per sheet: (label, its top-left cell, its normalised text), derived from the form once."""
-    key = (form.id, form.version, form.template_hash)
-    if key not in _LABEL_CHECKS:
-        _LABEL_CHECKS[key] = {sheet: [(lab, lab.cell, norm_text(lab.text)) for lab in labels]
-                              for sheet, labels in _labels_by_sheet(form).items()}
-    return _LABEL_CHECKS[key]
+    return {sheet: [(lab, lab.cell, norm_text(lab.text)) for lab in labels]
+            for sheet, labels in _labels_by_sheet(form).items()}
 
 
 def _text_index(sheet: RawSheet) -> dict[str, list[tuple[int, int]]]:
@@ -222,16 +214,10 @@ def check_structure(raw: RawWorkbook, form: Form) -> Structure:
 
 # ---------------------------------------------------------------- formulas
 
-_EXPECTED: dict[tuple[str, str, str], dict[str, str]] = {}
-
-
+@per_form
 def expected_formulas(form: Form) -> dict[str, str]:
     """Document path -> normalised formula text, for every formula field."""
-    key = (form.id, form.version, form.template_hash)
-    if key not in _EXPECTED:
-        _EXPECTED[key] = {f.path: normalise_formula(excel_formula(form, f)) for f in form.fields
-                          if f.kind == "formula"}
-    return _EXPECTED[key]
+    return {f.path: normalise_formula(excel_formula(form, f)) for f in form.fields if f.kind == "formula"}
 
 
 def formula_state(form: Form, field: Field, cell: RawCell | None) -> tuple[bool, str]:

@@ -21,7 +21,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from ..document import MISSING, is_imported
-from ..form.definition import Field, Form
+from ..form.definition import Field, Form, per_form
 from ..form.schema import build_schema
 from ..report.model import Finding, Locator, finding
 from ..report.model import no_location as _no_location
@@ -33,20 +33,13 @@ VALUE_RULES = {"proactive": "T2-VALUE", "requests": "T3-VALUE", "review_litigati
 EXTRA_LABELS = {"year": "报告年度", "form": "表格版本", "form.id": "表格标识", "form.version": "表格版本",
                 "unit": "单位信息", "source": "来源信息"}
 
-_VALIDATORS: dict[tuple[str, str, str], Draft202012Validator] = {}
-_REST_VALIDATORS: dict[tuple[str, str, str], Draft202012Validator] = {}
-
-
+@per_form
 def validator_for(form: Form) -> Draft202012Validator:
     """The schema validator of a form, built once per form definition."""
-    key = (form.id, form.version, form.template_hash)
-    v = _VALIDATORS.get(key)
-    if v is None:
-        v = Draft202012Validator(build_schema(form))
-        _VALIDATORS[key] = v
-    return v
+    return Draft202012Validator(build_schema(form))
 
 
+@per_form
 def rest_validator_for(form: Form) -> Draft202012Validator:
     """The schema with every numeric field's own schema replaced by `true`, built once per form.
 
@@ -55,27 +48,21 @@ def rest_validator_for(form: Form) -> Draft202012Validator:
     the errors that remain (shapes, required and unknown keys, identity, text, choices) are the
     same with either schema.
     """
-    key = (form.id, form.version, form.template_hash)
-    v = _REST_VALIDATORS.get(key)
-    if v is None:
-        schema = build_schema(form)
-        for f in form.fields:
-            ft = form.field_types.get(f.type)
-            if ft is None or not ft.numeric:
-                continue
-            node = schema
-            *parents, leaf = f.path.split(".")
-            for part in parents:
-                node = node["properties"][part]
-            node["properties"][leaf] = True
-        v = Draft202012Validator(schema)
-        _REST_VALIDATORS[key] = v
-    return v
+    schema = build_schema(form)
+    for f in form.fields:
+        ft = form.field_types.get(f.type)
+        if ft is None or not ft.numeric:
+            continue
+        node = schema
+        *parents, leaf = f.path.split(".")
+        for part in parents:
+            node = node["properties"][part]
+        node["properties"][leaf] = True
+    return Draft202012Validator(schema)
 
 
 # ---------------------------------------------------------------- a quick "surely valid" test
 
-_QUICK: dict[tuple[str, str, str], Callable[[Any], bool] | None] = {}
 _ANNOTATIONS = frozenset({"$schema", "$id", "title", "description"})
 _PLAIN_TYPES = {"object": (dict,), "string": (str,), "boolean": (bool,), "null": (type(None),), "array": (list,),
                 "integer": (int,), "number": (int, float)}
@@ -160,12 +147,10 @@ def _quick_test(schema: Any) -> Callable[[Any], bool] | None:
 _NO = object()
 
 
+@per_form
 def quick_test_for(form: Form) -> Callable[[Any], bool] | None:
     """`_quick_test` of the schema that `rest_validator_for` checks, built once per form."""
-    key = (form.id, form.version, form.template_hash)
-    if key not in _QUICK:
-        _QUICK[key] = _quick_test(rest_validator_for(form).schema)
-    return _QUICK[key]
+    return _quick_test(rest_validator_for(form).schema)
 
 
 def raw_text(value: Any) -> str:
@@ -257,20 +242,15 @@ class _Plan:
     required_tops: frozenset[str]
 
 
-_PLANS: dict[tuple[str, str, str], _Plan] = {}
-
-
+@per_form
 def _plan(form: Form) -> _Plan:
     """What validate_document needs of each field, derived from the form once."""
-    key = (form.id, form.version, form.template_hash)
-    if key not in _PLANS:
-        checks = []
-        for f in form.fields:
-            ft = form.field_types.get(f.type)
-            checks.append(_FieldCheck(f, f.path.split(".")[0], "." in f.path, ft is not None and ft.numeric,
-                                      f.kind == "formula", tuple(f.path.split("."))))
-        _PLANS[key] = _Plan(tuple(checks), frozenset(validator_for(form).schema.get("required", [])))
-    return _PLANS[key]
+    checks = []
+    for f in form.fields:
+        ft = form.field_types.get(f.type)
+        checks.append(_FieldCheck(f, f.path.split(".")[0], "." in f.path, ft is not None and ft.numeric,
+                                  f.kind == "formula", tuple(f.path.split("."))))
+    return _Plan(tuple(checks), frozenset(validator_for(form).schema.get("required", [])))
 
 
 def _value_at(doc: dict[str, Any], parts: tuple[str, ...]) -> Any:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
@@ -351,6 +352,24 @@ def build_form(raw: dict[str, Any]) -> Form:
     form._by_path = {f.path: f for f in form.fields}
     _expand_rules(form)
     return form
+
+
+_F = TypeVar("_F")
+
+
+def per_form(fn: Callable[[Form], _F]) -> Callable[[Form], _F]:
+    """Memoise a table derived from a form, once per form definition and process. (A Form is not
+    hashable; its identity is id, version and template hash.)"""
+    memo: dict[tuple[str, str, str], _F] = {}
+
+    @wraps(fn)
+    def derived(form: Form) -> _F:
+        key = (form.id, form.version, form.template_hash)
+        if key not in memo:
+            memo[key] = fn(form)
+        return memo[key]
+
+    return derived
 
 
 @cache
