@@ -7,11 +7,6 @@ from xlsxwriter.utility import xl_cell_to_rowcol
 from ..form.definition import Field, Form, Term, parse_expr
 
 
-def expr_cells(form: Form, expr: str) -> list[tuple[int, str]]:
-    """(sign, cell) for each term of an expression over fields on one sheet."""
-    return [(t.sign, form.field(t.path).cell) for t in parse_expr(expr, form.groups) if t.path]
-
-
 def _runs(cells: list[str]) -> list[str]:
     """Group consecutive cells of one row or one column into A1:B1 ranges, keeping order."""
     out: list[list[str]] = []

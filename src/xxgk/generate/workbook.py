@@ -25,7 +25,7 @@ from xlsxwriter.utility import xl_cell_to_rowcol
 
 from .. import __version__
 from ..form.definition import CHECK_SHEET, META_SHEET, Field, Form, load_form
-from .formulas import _runs, excel_formula, expr_cells, side_terms, terms_formula
+from .formulas import _runs, excel_formula, side_terms, terms_formula
 from .roster import Unit, unique_filenames
 
 # Fixed so that identical inputs give identical bytes (XlsxWriter otherwise stamps "now").
@@ -331,7 +331,6 @@ def _check_sheet(wb: Any, form: Form, unit: Unit, st: _Styles, options: Generate
     first, last = 5, 5 + len(rules) - 1
     ws.write_string(1, 0, "未通过的检查", st.label)
     ws.write_formula(1, 1, f'=COUNTIF(F{first}:F{last},"✘")&"项（全部为0项后再报送）"', st.formula, "")
-    blanks = [f.cell for f in form.fields if f.kind == "input" and form.field_types[f.type].numeric]
     by_sheet: dict[str, list[str]] = defaultdict(list)
     for f in form.fields:
         if f.kind == "input" and form.field_types[f.type].numeric:
@@ -340,7 +339,7 @@ def _check_sheet(wb: Any, form: Form, unit: Unit, st: _Styles, options: Generate
     # ~6,000 characters, close to Excel's 8,192-character formula limit, and was slow to write.
     blank_formula = "+".join(f'COUNTBLANK({_quoted(s)}!{run})' for s, cells in by_sheet.items() for run in _runs(cells))
     ws.write_string(2, 0, "空白的数字格", st.label)
-    ws.write_formula(2, 1, f'=({blank_formula})&"个（没有发生的请填0）"' if blanks else '="0个"', st.formula, "")
+    ws.write_formula(2, 1, f'=({blank_formula})&"个（没有发生的请填0）"' if by_sheet else '="0个"', st.formula, "")
     for col, title in enumerate(("规则编号", "检查内容", "左边", "右边", "差额", "结果")):
         ws.write_string(3, col, title, st.header)
     for i, rule in enumerate(rules):
@@ -434,4 +433,4 @@ def generate_roster(units: list[Unit], year: int, out_dir: Path, options: Genera
     return [out_dir / n for n in names]
 
 
-__all__ = ["GenerateOptions", "build_workbook", "expr_cells", "generate_roster", "meta_items", "write_workbook"]
+__all__ = ["GenerateOptions", "build_workbook", "generate_roster", "meta_items", "write_workbook"]
