@@ -18,7 +18,7 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:60]}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
-    os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; an output gets the usual mode
+    os.chmod(tmp_path, 0o666 & ~_UMASK)  # mkstemp makes 0600; an output gets the usual mode
     try:
         yield tmp_path
         os.replace(tmp_path, target)
@@ -32,6 +32,9 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+_UMASK = _umask()  # read once at import: os.umask is process-wide, so not toggled while threads write
 
 
 def atomic_write(target: str | os.PathLike[str], data: bytes) -> Path:
