@@ -46,9 +46,9 @@ RT_VML = f"{REL}/vmlDrawing"
 CT_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
-V = "urn:schemas-microsoft-com:vml"
-O = "urn:schemas-microsoft-com:office:office"
-X = "urn:schemas-microsoft-com:office:excel"
+NS_V = "urn:schemas-microsoft-com:vml"
+NS_O = "urn:schemas-microsoft-com:office:office"
+NS_X = "urn:schemas-microsoft-com:office:excel"
 
 # Cell fill of a highlighted cell: Excel's "bad" red for errors, its "neutral" yellow otherwise.
 FILL_ERROR = "FFFFC7CE"
@@ -376,47 +376,47 @@ def _comment_text(entries: list[Finding]) -> str:
 def _vml_shape(shape_id: int, ref: str, text: str) -> etree._Element:
     r, c = split_cell(ref)
     rows = min(24, 3 + len(text) // 18)
-    shape = etree.Element(f"{{{V}}}shape", nsmap={"v": V, "o": O, "x": X})
+    shape = etree.Element(f"{{{NS_V}}}shape", nsmap={"v": NS_V, "o": NS_O, "x": NS_X})
     shape.set("id", f"_x0000_s{shape_id}")
     shape.set("type", "#_x0000_t202")
     shape.set("style", "position:absolute;margin-left:80pt;margin-top:2pt;width:240pt;height:120pt;"
                        "z-index:1;visibility:hidden")
     shape.set("fillcolor", "#ffffe1")
-    shape.set(f"{{{O}}}insetmode", "auto")
-    etree.SubElement(shape, f"{{{V}}}fill", color2="#ffffe1")
-    etree.SubElement(shape, f"{{{V}}}shadow", on="t", color="black", obscured="t")
-    etree.SubElement(shape, f"{{{V}}}path", {f"{{{O}}}connecttype": "none"})
-    box = etree.SubElement(shape, f"{{{V}}}textbox", style="mso-direction-alt:auto")
+    shape.set(f"{{{NS_O}}}insetmode", "auto")
+    etree.SubElement(shape, f"{{{NS_V}}}fill", color2="#ffffe1")
+    etree.SubElement(shape, f"{{{NS_V}}}shadow", on="t", color="black", obscured="t")
+    etree.SubElement(shape, f"{{{NS_V}}}path", {f"{{{NS_O}}}connecttype": "none"})
+    box = etree.SubElement(shape, f"{{{NS_V}}}textbox", style="mso-direction-alt:auto")
     etree.SubElement(box, "div", style="text-align:left")
-    data = etree.SubElement(shape, f"{{{X}}}ClientData", ObjectType="Note")
-    etree.SubElement(data, f"{{{X}}}MoveWithCells")
-    etree.SubElement(data, f"{{{X}}}SizeWithCells")
+    data = etree.SubElement(shape, f"{{{NS_X}}}ClientData", ObjectType="Note")
+    etree.SubElement(data, f"{{{NS_X}}}MoveWithCells")
+    etree.SubElement(data, f"{{{NS_X}}}SizeWithCells")
     # Anchor: left column, offset, top row, offset, right column, offset, bottom row, offset (0-based)
-    etree.SubElement(data, f"{{{X}}}Anchor").text = f"{c}, 15, {max(r - 2, 0)}, 2, {c + 4}, 15, {r - 2 + rows}, 4"
-    etree.SubElement(data, f"{{{X}}}AutoFill").text = "False"
-    etree.SubElement(data, f"{{{X}}}Row").text = str(r - 1)
-    etree.SubElement(data, f"{{{X}}}Column").text = str(c - 1)
+    etree.SubElement(data, f"{{{NS_X}}}Anchor").text = f"{c}, 15, {max(r - 2, 0)}, 2, {c + 4}, 15, {r - 2 + rows}, 4"
+    etree.SubElement(data, f"{{{NS_X}}}AutoFill").text = "False"
+    etree.SubElement(data, f"{{{NS_X}}}Row").text = str(r - 1)
+    etree.SubElement(data, f"{{{NS_X}}}Column").text = str(c - 1)
     return shape
 
 
 def _new_vml(block: int) -> etree._Element:
-    root = etree.Element("xml", nsmap={"v": V, "o": O, "x": X})
-    layout = etree.SubElement(root, f"{{{O}}}shapelayout", {f"{{{V}}}ext": "edit"})
-    etree.SubElement(layout, f"{{{O}}}idmap", {f"{{{V}}}ext": "edit", "data": str(block)})
-    st = etree.SubElement(root, f"{{{V}}}shapetype", id="_x0000_t202", coordsize="21600,21600",
+    root = etree.Element("xml", nsmap={"v": NS_V, "o": NS_O, "x": NS_X})
+    layout = etree.SubElement(root, f"{{{NS_O}}}shapelayout", {f"{{{NS_V}}}ext": "edit"})
+    etree.SubElement(layout, f"{{{NS_O}}}idmap", {f"{{{NS_V}}}ext": "edit", "data": str(block)})
+    st = etree.SubElement(root, f"{{{NS_V}}}shapetype", id="_x0000_t202", coordsize="21600,21600",
                           path="m,l,21600r21600,l21600,xe")
-    st.set(f"{{{O}}}spt", "202")
-    etree.SubElement(st, f"{{{V}}}stroke", joinstyle="miter")
-    etree.SubElement(st, f"{{{V}}}path", gradientshapeok="t", **{f"{{{O}}}connecttype": "rect"})
+    st.set(f"{{{NS_O}}}spt", "202")
+    etree.SubElement(st, f"{{{NS_V}}}stroke", joinstyle="miter")
+    etree.SubElement(st, f"{{{NS_V}}}path", gradientshapeok="t", **{f"{{{NS_O}}}connecttype": "rect"})
     return root
 
 
 def _note_cell(shape: etree._Element) -> tuple[int, int] | None:
-    data = shape.find(f"{{{X}}}ClientData")
+    data = shape.find(f"{{{NS_X}}}ClientData")
     if data is None or data.get("ObjectType") != "Note":
         return None
     try:
-        return int(data.findtext(f"{{{X}}}Row") or ""), int(data.findtext(f"{{{X}}}Column") or "")
+        return int(data.findtext(f"{{{NS_X}}}Row") or ""), int(data.findtext(f"{{{NS_X}}}Column") or "")
     except ValueError:
         return None
 
@@ -488,7 +488,7 @@ def _annotate_sheet(pkg: _Package, ct: _ContentTypes, styles: _Styles, part: str
         else:
             root.append(legacy)
     ids = [0]
-    for shape in list(vroot.iter(f"{{{V}}}shape")):
+    for shape in list(vroot.iter(f"{{{NS_V}}}shape")):
         cell = _note_cell(shape)
         if cell is not None and make_cell(cell[0] + 1, cell[1] + 1) not in others:  # a removed comment's box
             shape.getparent().remove(shape)
@@ -518,6 +518,25 @@ def _cell_xml(ref: str, style: int, text: str) -> str:
     return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{escape(value)}</t></is></c>'
 
 
+_WIDTHS = (7, 17, 16, 16, 52, 46)  # column widths of the list, in characters of the default font
+
+
+_SECTION = re.compile(r"([一二三四五六七八九十]+)、")
+
+
+def place(sheet: str, cell: str) -> str:
+    """A short place for the list: "第三部分 D30" for sheet "三、收到和处理…" (the message names the table)."""
+    m = _SECTION.match(sheet)
+    return f"第{m.group(1)}部分 {cell}" if m else f"{sheet} {cell}"
+
+
+def _lines(text: str, width: int) -> int:
+    """Printed lines of wrapped text in a column: spreadsheets do not grow a row for wrapped text
+    on their own when a file is opened, so the list sets each row's height."""
+    units = sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)  # a CJK character is two columns wide
+    return max(1, -(-units // max(width - 2, 1)) + text.count("\n"))
+
+
 def _list_sheet(unit: str, entries: list[_Entry], st: dict[str, int]) -> bytes:
     n_err = sum(1 for e in entries if e.finding.severity == "error")
     n_warn = sum(1 for e in entries if e.finding.severity == "warning")
@@ -534,7 +553,7 @@ def _list_sheet(unit: str, entries: list[_Entry], st: dict[str, int]) -> bytes:
     for k, e in enumerate(entries):
         r = FEEDBACK_HEADER_ROW + 1 + k
         f = e.finding
-        where = f"{e.sheet} {e.cell}" if e.sheet and e.cell else (f.where or "整个文件")
+        where = place(e.sheet, e.cell) if e.sheet and e.cell else (f.where or "整个文件")
         sev = "err" if f.severity == "error" else "body"
         cells = [
             _cell_xml(f"A{r}", st[sev], SEVERITY_ZH.get(f.severity, f.severity)),
@@ -544,13 +563,16 @@ def _list_sheet(unit: str, entries: list[_Entry], st: dict[str, int]) -> bytes:
             _cell_xml(f"E{r}", st["body"], f.message),
             _cell_xml(f"F{r}", st["body"], f.hint),
         ]
-        rows.append(f'<row r="{r}">{"".join(cells)}</row>')
+        texts = (where, f.message, f.hint)
+        lines = max(_lines(t, w) for t, w in zip(texts, _WIDTHS[3:], strict=True))
+        rows.append(f'<row r="{r}" ht="{15 * lines}" customHeight="1">{"".join(cells)}</row>')
         if e.sheet and e.cell:
             loc = escape(f"{quoted_sheet(e.sheet)}!{e.cell}", {'"': "&quot;"})
-            links.append(f'<hyperlink ref="D{r}" location="{loc}" display="{escape(clean(where), {chr(34): "&quot;"})}"/>')
+            shown = escape(clean(where), {'"': "&quot;"})
+            links.append(f'<hyperlink ref="D{r}" location="{loc}" display="{shown}"/>')
     last = FEEDBACK_HEADER_ROW + len(entries)
     cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
-                   for i, w in enumerate((7, 17, 16, 24, 48, 40), start=1))
+                   for i, w in enumerate(_WIDTHS, start=1))
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}">'
