@@ -50,9 +50,10 @@ NS_V = "urn:schemas-microsoft-com:vml"
 NS_O = "urn:schemas-microsoft-com:office:office"
 NS_X = "urn:schemas-microsoft-com:office:excel"
 
-# Cell fill of a highlighted cell: Excel's "bad" red for errors, its "neutral" yellow otherwise.
-FILL_ERROR = "FFFFC7CE"
-FILL_WARNING = "FFFFEB9C"
+# Cell fill of a highlighted cell: salmon for errors, highlighter yellow otherwise; stronger than the
+# pale pink the workbook's own conditional formats use for a broken balance, so the two do not blend.
+FILL_ERROR = "FFFF7C80"
+FILL_WARNING = "FFFFFF66"
 
 # Elements of CT_Worksheet that come after <legacyDrawing> (schema order).
 _AFTER_LEGACY = ("legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "webPublishItems",
