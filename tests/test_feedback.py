@@ -125,7 +125,8 @@ def _list_part(data: bytes) -> str:
     return sheet_parts(zip_members(data))[FEEDBACK_SHEET]
 
 
-@pytest.mark.parametrize("case", ["extra column", "not a rule id", "formula", "not first", "header changed"])
+@pytest.mark.parametrize("case", ["extra column", "number", "not a rule id", "formula", "not first",
+                                  "header changed"])
 def test_a_list_sheet_that_is_more_than_the_list_is_an_extra_sheet(tmp_path: Path, case: str) -> None:
     src = failing_workbook(tmp_path)
     data = feedback_of(src, tmp_path / "fb").read_bytes()
@@ -133,6 +134,8 @@ def test_a_list_sheet_that_is_more_than_the_list_is_an_extra_sheet(tmp_path: Pat
     end4 = '</row><row r="5"'
     if case == "extra column":  # figures parked beside the list
         data = _edit(data, part, lambda t: t.replace(end4, '<c r="G4"><v>3440</v></c>' + end4, 1))
+    elif case == "number":  # a figure inside the list's own columns
+        data = _edit(data, part, lambda t: t.replace(end4, '<c r="F4"><v>3440</v></c>' + end4, 1))
     elif case == "not a rule id":
         b4 = r'(<c r="B4"[^>]*><is><t[^>]*>)[^<]*'
         data = _edit(data, part, lambda t: re.sub(b4, r"\g<1>自然人 3440", t, count=1))
@@ -247,6 +250,11 @@ def test_cli_refuses_a_feedback_folder_inside_the_inputs(tmp_path: Path) -> None
     r = runner.invoke(main, ["check", str(inp), "--out", str(tmp_path / "s"), "--jobs", "1",
                              "--feedback", str(inp / "old")])
     assert r.exit_code == 2 and "不是空的" in r.output
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    for target, words in ((tmp_path / "a-file", "是一个文件"), (tmp_path / "a-file" / "sub", "无法创建")):
+        r = runner.invoke(main, ["check", str(inp), "--out", str(tmp_path / "s"), "--jobs", "1",
+                                 "--feedback", str(target)])
+        assert r.exit_code == 2 and words in r.output, r.output
     assert sorted(p.name for p in inp.rglob("*")) == ["old", "x.txt", "宿迁市2024.xlsx"]  # nothing written
 
 

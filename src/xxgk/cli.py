@@ -182,7 +182,11 @@ def check(paths: tuple[Path, ...], roster: Path | None, year: int | None, previo
     if feedback_dir is not None:
         from .report.feedback import describe, write_feedback
 
-        click.echo(describe(write_feedback(run, feedback_dir, year)))
+        try:
+            click.echo(describe(write_feedback(run, feedback_dir, year)))
+        except OSError as e:  # the disk filled up or the folder went away during the run
+            click.echo(f"反馈文件写入失败（{e.strerror or e}）：{feedback_dir}", err=True)
+            sys.exit(2)
     sys.exit(run.exit_code)
 
 

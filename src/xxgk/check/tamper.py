@@ -100,9 +100,10 @@ def _label_score(sheet: RawSheet, labels: list[Label]) -> float:
 
 def feedback_list(raw: RawWorkbook) -> RawSheet | None:
     """The 问题清单 sheet of a feedback copy (report/feedback_xlsx.py), when the first sheet is exactly
-    that: the name, the header row, text only, nothing right of the list's columns or beside the title
-    lines, and a known rule id in every row's 规则编号. Anything else under that name is an extra
-    sheet like any other, so the list cannot carry a second copy of a table or hide edited figures."""
+    that: the name, the header row, text only (no number, no formula), nothing right of the list's
+    columns or beside the title lines, and a known rule id in every row's 规则编号. Anything else
+    under that name is an extra sheet like any other, so the list cannot carry a second copy of a
+    table or hide figures."""
     first = raw.sheets[0] if raw.sheets else None
     if first is None or first.name != FEEDBACK_SHEET:
         return None
@@ -114,7 +115,8 @@ def feedback_list(raw: RawWorkbook) -> RawSheet | None:
         if c.blank and c.formula is None:
             continue
         row, col = split_cell(ref)
-        if c.formula is not None or col > len(FEEDBACK_HEADER) or (row < FEEDBACK_HEADER_ROW and col != 1):
+        if (c.formula is not None or not c.is_text or col > len(FEEDBACK_HEADER)
+                or (row < FEEDBACK_HEADER_ROW and col != 1)):
             return None
         if row > FEEDBACK_HEADER_ROW and col == 2 and str(c.value).strip() not in rules:
             return None

@@ -55,6 +55,9 @@ def target_problem(out_dir: Path, inputs: Sequence[Path]) -> str | None:
     out = Path(os.path.realpath(out_dir))
     if out.exists() and not out.is_dir():
         return f"--feedback 指定的“{path_display(out_dir)}”是一个文件，请指定一个文件夹。"
+    existing = next((p for p in (out, *out.parents) if p.exists()), None)
+    if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        return f"--feedback 的文件夹“{path_display(out_dir)}”无法创建或没有写入权限，请另选一个文件夹。"
     for p in inputs:
         src = Path(os.path.realpath(p))
         if out == src or (src.is_file() and out == src.parent):
@@ -135,7 +138,13 @@ def write_feedback(run: RunResult, out_dir: Path, year: int | None = None) -> Fe
         unit = r.unit or Path(r.path).stem
         code = _unit_code(r)
         stem = safe_filename(f"{code}_{unit}" if code else unit) + f"_{year_text}{SUFFIX}"
-        result.files.append(_one(r, fails, unit, stem, out_dir, names, year_text))
+        try:
+            result.files.append(_one(r, fails, unit, stem, out_dir, names, year_text))
+        except OSError:
+            raise
+        except Exception as e:  # a bug must not cost the other units their feedback: a note instead
+            result.files.append(_note(r, fails, unit, stem, out_dir, names, year_text,
+                                      f"生成标注文件时出错（{type(e).__name__}），改为文字说明"))
     for u in run.roster_missing:
         unit = str(u.get("name") or "")
         code = str(u.get("code") or "")
@@ -152,13 +161,19 @@ def write_feedback(run: RunResult, out_dir: Path, year: int | None = None) -> Fe
     return result
 
 
+def _heading(r: FileResult, unit: str, year_text: str) -> tuple[str, list[str]]:
+    """The title and the first lines of a feedback file: which file, and the verdict."""
+    counts = r.counts
+    status = STATUS_ZH.get(r.status, r.status)
+    return (f"{unit}：{year_text}政府信息公开工作年度报告 检查反馈",
+            [f"文件：{path_display(Path(r.path).name)}",
+             f"结论：{status}（错误{counts['error']}个，警告{counts['warning']}个）"])
+
+
 def _one(r: FileResult, fails: list[Finding], unit: str, stem: str, out_dir: Path, names: _Names,
          year_text: str) -> FeedbackFile:
     src = Path(r.path)
-    status = STATUS_ZH.get(r.status, r.status)
-    title = f"{unit}：{year_text}政府信息公开工作年度报告 检查反馈"
-    counts = r.counts
-    head = [f"文件：{path_display(src.name)}", f"结论：{status}（错误{counts['error']}个，警告{counts['warning']}个）"]
+    title, head = _heading(r, unit, year_text)
     reason = ""
     if r.kind == "workbook" and r.status != "error":
         data, reason = _read_input(src, r.sha256)
@@ -176,6 +191,12 @@ def _one(r: FileResult, fails: list[Finding], unit: str, stem: str, out_dir: Pat
         target = out_dir / names.take(f"{stem}_{_KIND_ZH.get(r.kind, r.kind)}", ".docx")
         atomic_write(target, findings_docx(title, [*head, "请按下表逐条修改报告后重新报送或更新已发布的报告。"], fails))
         return FeedbackFile(unit, r.path, target, "docx", len(fails))
+    return _note(r, fails, unit, stem, out_dir, names, year_text, reason)
+
+
+def _note(r: FileResult, fails: list[Finding], unit: str, stem: str, out_dir: Path, names: _Names,
+          year_text: str, reason: str) -> FeedbackFile:
+    title, head = _heading(r, unit, year_text)
     if r.status == "error":
         todo = "文件无法读取，请按下列说明处理后重新报送："
     else:
@@ -186,7 +207,7 @@ def _one(r: FileResult, fails: list[Finding], unit: str, stem: str, out_dir: Pat
     lines += ["", todo, *_finding_lines(fails)]
     target = out_dir / names.take(stem, ".txt")
     atomic_write(target, note_text(lines))
-    return FeedbackFile(unit, r.path, target, "txt", len(fails), reason or status)
+    return FeedbackFile(unit, r.path, target, "txt", len(fails), reason or STATUS_ZH.get(r.status, r.status))
 
 
 def describe(result: FeedbackResult) -> str:
