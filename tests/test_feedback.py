@@ -18,7 +18,7 @@ from openxml_audit import OpenXmlValidator
 from test_check_integration import filled
 from xxgk.check.run import check_file, check_paths
 from xxgk.cli import main
-from xxgk.generate.fill import sheet_parts, zip_members
+from xxgk.generate.fill import set_cells, sheet_parts, zip_members
 from xxgk.report.feedback import write_feedback
 from xxgk.report.feedback_xlsx import FEEDBACK_HEADER, FEEDBACK_SHEET, FILL_ERROR, FILL_WARNING, annotate_workbook
 from xxgk.report.model import FileResult, RunResult, finding
@@ -157,21 +157,31 @@ def test_a_list_sheet_that_is_more_than_the_list_is_an_extra_sheet(tmp_path: Pat
     assert r.status == "fail"
 
 
-def test_a_copy_of_a_copy_replaces_the_list_and_our_old_comments(tmp_path: Path) -> None:
+def test_a_copy_of_a_copy_replaces_the_list_comments_and_colours(tmp_path: Path) -> None:
+    """The unit fixed the balance in its feedback copy and sent it back with the fee still missing:
+    the next copy lists only what is left, and the cells it fixed are no longer coloured."""
     src = failing_workbook(tmp_path)
     first = feedback_of(src, tmp_path / "fb1")
-    second = feedback_of(first, tmp_path / "fb2")
-    wb = openpyxl.load_workbook(second)
+    returned = tmp_path / "back" / "宿迁市2024.xlsx"
+    returned.parent.mkdir()
+    returned.write_bytes(set_cells(first.read_bytes(), {T3: {"E8": 73}}))
+    second = feedback_of(returned, tmp_path / "fb2")
+    left = [("CELL-TEXT-NUMBER", T3, "D8"), ("S6-FEE", T6, "B3")]
+    assert fails(check_file(second)) == fails(check_file(returned)) == left
+    wb, orig = openpyxl.load_workbook(second), openpyxl.load_workbook(src)
     assert wb.sheetnames.count(FEEDBACK_SHEET) == 1 and wb.sheetnames[0] == FEEDBACK_SHEET
-    assert wb[FEEDBACK_SHEET].max_row == 3 + 4
+    assert [r[1].value for r in wb[FEEDBACK_SHEET].iter_rows(min_row=4)] == ["CELL-TEXT-NUMBER", "S6-FEE"]
     comments = [c.coordinate for ws in wb for row in ws.iter_rows() for c in row if c.comment]
-    assert sorted(comments) == ["B3", "D8", "E30", "J30"]
+    assert sorted(comments) == ["B3", "D8"]
+    for cell in ("E30", "J30"):  # fixed: back to the workbook's own look
+        assert wb[T3][cell].fill.fgColor.rgb == orig[T3][cell].fill.fgColor.rgb != FILL_ERROR
+        assert wb[T3][cell].protection.locked == orig[T3][cell].protection.locked
+    assert wb[T3]["D8"].fill.fgColor.rgb == FILL_WARNING and wb[T6]["B3"].fill.fgColor.rgb == FILL_ERROR
     z = zipfile.ZipFile(second)
     for name in z.namelist():
         if name.endswith(".vml"):  # one note box per comment, none left over from the first round
-            assert z.read(name).count(b'ObjectType="Note"') == len(re.findall(rb"<comment ", z.read(
-                name.replace("drawings/vmlDrawing", "comments").replace(".vml", ".xml"))))
-    assert fails(check_file(second)) == fails(check_file(src))
+            comments_part = name.replace("drawings/vmlDrawing", "comments").replace(".vml", ".xml")
+            assert z.read(name).count(b'ObjectType="Note"') == z.read(comments_part).count(b"<comment ")
     assert audit_errors(second) == 0
 
 

@@ -11,9 +11,9 @@ import openpyxl
 import pytest
 
 from conftest import lo_fill, requires_libreoffice
-from test_feedback import T3, T6, failing_workbook, fails, feedback_of
+from test_feedback import T3, T6, audit_errors, failing_workbook, fails, feedback_of
 from xxgk.check.run import check_file
-from xxgk.report.feedback_xlsx import FEEDBACK_SHEET
+from xxgk.report.feedback_xlsx import FEEDBACK_SHEET, FILL_ERROR, FILL_WARNING
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
@@ -27,6 +27,8 @@ def test_fixed_in_libreoffice_the_feedback_copy_passes(tmp_path: Path) -> None:
     assert original.status == "fail"
     copy = feedback_of(src, tmp_path / "fb")
     fixed, resaved = tmp_path / "fixed.xlsx", tmp_path / "resaved.xlsx"
+    partly = tmp_path / "back" / "宿迁市2024.xlsx"
+    partly.parent.mkdir()
     lo_fill([
         {"in": str(copy), "out": str(fixed), "ops": [
             {"op": "set", "sheet": T3, "cell": "E8", "value": 73},  # the balance
@@ -34,6 +36,7 @@ def test_fixed_in_libreoffice_the_feedback_copy_passes(tmp_path: Path) -> None:
             {"op": "set", "sheet": T6, "cell": "B3", "value": "未收取"},  # the fee choice
         ]},
         {"in": str(copy), "out": str(resaved), "ops": []},  # opened and saved, nothing fixed
+        {"in": str(copy), "out": str(partly), "ops": [{"op": "set", "sheet": T3, "cell": "E8", "value": 73}]},
     ], tmp_path)
 
     r = check_file(fixed)
@@ -45,6 +48,17 @@ def test_fixed_in_libreoffice_the_feedback_copy_passes(tmp_path: Path) -> None:
 
     # saved by LibreOffice without a fix: the same findings as the unit's own file, nothing more
     assert fails(check_file(resaved)) == fails(original)
+
+    # only the balance fixed, in LibreOffice: the next copy lists what is left, and the fixed cells
+    # lose their colour and comment (LibreOffice renumbered the styles; they are found by their fill)
+    again = feedback_of(partly, tmp_path / "fb2")
+    assert fails(check_file(again)) == [("CELL-TEXT-NUMBER", T3, "D8"), ("S6-FEE", T6, "B3")]
+    wb2, orig = openpyxl.load_workbook(again), openpyxl.load_workbook(src)
+    for cell in ("E30", "J30"):
+        assert wb2[T3][cell].fill.fgColor.rgb == orig[T3][cell].fill.fgColor.rgb != FILL_ERROR
+        assert wb2[T3][cell].comment is None
+    assert wb2[T3]["D8"].fill.fgColor.rgb == FILL_WARNING and wb2[T3]["D8"].comment is not None
+    assert audit_errors(again) <= audit_errors(partly)
 
 
 def _pdf_pages(src: Path, tmp: Path) -> tuple[list[Path], list[str]]:

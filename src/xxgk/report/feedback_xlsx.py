@@ -235,6 +235,46 @@ class _Styles:
             etree.SubElement(self.xfs, _q("xf"), numFmtId="0", fontId="0", fillId="0", borderId="0")
         self._highlight: dict[tuple[int, str], int] = {}
         self._fills: dict[str, int] = {}
+        self.restore = self._restore_map()
+
+    def _restore_map(self) -> dict[int, int]:
+        """Cell formats highlighted by an earlier feedback round -> the plain format they came from: one
+        equal in everything but the fill (the cell's siblings still use it), else the same without fill."""
+        fills = list(self._section("fills").iterchildren(_q("fill")))
+        ours = set()
+        for i, f in enumerate(fills):
+            p = f.find(_q("patternFill"))
+            fg = p.find(_q("fgColor")) if p is not None else None
+            if fg is not None and p.get("patternType") == "solid" and (fg.get("rgb") or "").upper() in (
+                    FILL_ERROR, FILL_WARNING):
+                ours.add(str(i))
+        if not ours:
+            return {}
+        xfs = list(self.xfs.iterchildren(_q("xf")))
+
+        def shape(xf: etree._Element) -> bytes:
+            c = etree.fromstring(etree.tostring(xf))
+            for k in ("fillId", "applyFill"):
+                c.attrib.pop(k, None)
+            return etree.tostring(c, method="c14n")
+
+        plain: dict[bytes, int] = {}
+        for i, xf in enumerate(xfs):
+            if xf.get("fillId", "0") not in ours:
+                plain.setdefault(shape(xf), i)
+        out: dict[int, int] = {}
+        for i, xf in enumerate(xfs):
+            if xf.get("fillId", "0") in ours:
+                j = plain.get(shape(xf))
+                if j is None:
+                    c = etree.fromstring(etree.tostring(xf))
+                    c.set("fillId", "0")
+                    c.attrib.pop("applyFill", None)
+                    self.xfs.append(c)
+                    self.xfs.set("count", str(len(self.xfs)))
+                    j = plain[shape(xf)] = len(self.xfs) - 1
+                out[i] = j
+        return out
 
     def _section(self, tag: str) -> etree._Element:
         el = self.root.find(_q(tag))
@@ -272,6 +312,7 @@ class _Styles:
     def highlighted(self, style: int, argb: str) -> int:
         """A new cell format: `style` with its fill replaced (font, border, number format, alignment and
         protection, hence the locked flag, unchanged)."""
+        style = self.restore.get(style, style)
         key = (style, argb)
         if key not in self._highlight:
             xfs = list(self.xfs.iterchildren(_q("xf")))
@@ -422,6 +463,66 @@ def _note_cell(shape: etree._Element) -> tuple[int, int] | None:
         return None
 
 
+_OUR_COMMENT = re.compile(r"【(?:错误|警告|提示)·[A-Z][A-Z0-9-]*】")
+
+
+def _is_ours(cm: etree._Element, author: str | None) -> bool:
+    """A comment written by an earlier feedback round: by our author, or (LibreOffice drops the author
+    on save) by the way our text starts."""
+    text = "".join(t.text or "" for t in cm.iter(_q("t")))
+    return (author is not None and cm.get("authorId") == author) or _OUR_COMMENT.match(text) is not None
+
+
+def _clear_old_comments(pkg: _Package, ct: _ContentTypes, part: str) -> None:
+    """Remove the comments (and their note boxes) of an earlier feedback round from one sheet; parts
+    left empty go, with their relationships."""
+    if pkg.real(_rels_name(part)) is None:
+        return
+    rels = _Rels(pkg, part)
+    found = rels.of_type(RT_COMMENTS)
+    if not found or pkg.real(found[0][1]) is None:
+        return
+    rid, comments_part = found[0]
+    croot = pkg.xml(comments_part)
+    authors = [a.text or "" for a in croot.iter(_q("author"))]
+    author = str(authors.index(FEEDBACK_AUTHOR)) if FEEDBACK_AUTHOR in authors else None
+    clist = croot.find(_q("commentList"))
+    removed = [cm for cm in (clist.iterchildren(_q("comment")) if clist is not None else []) if _is_ours(cm, author)]
+    if not removed:
+        return
+    for cm in removed:
+        clist.remove(cm)
+    gone = {cm.get("ref") for cm in removed}
+    root = pkg.xml(part)
+    legacy = root.find(_q("legacyDrawing"))
+    vml_part = rels.target(legacy.get(_q("id", REL)) or "") if legacy is not None else None
+    shapes_left = True
+    if vml_part and pkg.real(vml_part) is not None:
+        try:
+            vroot = pkg.xml(vml_part)
+        except Exception:  # not well-formed XML (some Excel VML): leave it, Excel ignores stray boxes
+            vroot = None
+        if vroot is not None:
+            for shape in list(vroot.iter(f"{{{NS_V}}}shape")):
+                cell = _note_cell(shape)
+                if cell is not None and make_cell(cell[0] + 1, cell[1] + 1) in gone:
+                    shape.getparent().remove(shape)
+            shapes_left = next(vroot.iter(f"{{{NS_V}}}shape"), None) is not None
+            pkg.put(vml_part, etree.tostring(vroot, encoding="UTF-8", xml_declaration=False))
+    if clist is not None and len(clist):
+        pkg.put(comments_part, _ser(croot))
+    else:
+        pkg.delete(comments_part)
+        ct.remove(comments_part)
+        rels.remove(rid)
+        if legacy is not None and vml_part and not shapes_left:
+            pkg.delete(vml_part)
+            rels.remove(legacy.get(_q("id", REL)) or "")
+            root.remove(legacy)
+            pkg.put(part, _ser(root))
+    rels.save()
+
+
 def _annotate_sheet(pkg: _Package, ct: _ContentTypes, styles: _Styles, part: str, block: int,
                     cells: dict[str, list[Finding]]) -> bool:
     """Highlight and comment `cells` in one sheet part. False when the sheet cannot take comments
@@ -457,8 +558,8 @@ def _annotate_sheet(pkg: _Package, ct: _ContentTypes, styles: _Styles, part: str
     clist = croot.find(_q("commentList"))
     if clist is None:
         clist = etree.SubElement(croot, _q("commentList"))
-    for cm in list(clist.iterchildren(_q("comment"))):  # last round's comments, and any on our cells
-        if cm.get("authorId") == ours or cm.get("ref") in cells:
+    for cm in list(clist.iterchildren(_q("comment"))):  # a cell holds one comment: ours replaces it
+        if cm.get("ref") in cells:
             clist.remove(cm)
     others = {cm.get("ref") for cm in clist.iterchildren(_q("comment"))}
     for ref, found in sorted(cells.items(), key=lambda kv: split_cell(kv[0])):
@@ -655,6 +756,13 @@ def _annotate(data: bytes, findings: list[Finding], unit: str) -> bytes:
         entries.append(_Entry(f, sheet, cell))
         if sheet and cell:
             by_sheet[sheet][cell].append(f)
+    # what an earlier round left: its comments go, and its colours where there is no finding now
+    for el in sheet_els:
+        p = part_of.get(el.get("name"))
+        if el is not old_list and p and pkg.real(p) is not None:
+            _clear_old_comments(pkg, ct, p)
+            if styles.restore:
+                _unhighlight(pkg, p, styles.restore, set(by_sheet.get(el.get("name") or "", {})))
     for block, (sheet, cells) in enumerate(by_sheet.items(), start=1):
         part = part_of.get(sheet)
         if not part or pkg.real(part) is None or not _annotate_sheet(pkg, ct, styles, part, block, cells):
@@ -703,6 +811,21 @@ def _annotate(data: bytes, findings: list[Finding], unit: str) -> bytes:
     wb_rels.save()
     pkg.put(wb_part, _ser(wb))
     return pkg.zip()
+
+
+_STYLE_ATTR = re.compile(rb'<(?:\w+:)?c\b[^>]*\bs="(\d+)"')
+
+
+def _unhighlight(pkg: _Package, part: str, restore: dict[int, int], keep: set[str]) -> None:
+    data = pkg.parts[pkg.real(part) or part]
+    if not any(int(m.group(1)) in restore for m in _STYLE_ATTR.finditer(data)):
+        return
+    root = parse_xml(data, part)
+    for c in root.iter(_q("c")):
+        st = c.get("s")
+        if st and st.isdigit() and int(st) in restore and c.get("r") not in keep:
+            c.set("s", str(restore[int(st)]))
+    pkg.put(part, _ser(root))
 
 
 def _shift_local_sheet_ids(wb: etree._Element) -> None:
