@@ -1,16 +1,20 @@
 """The feedback copy of a unit's workbook: its own file, with every cell that has a finding highlighted
 and commented, and a first sheet 问题清单 listing every finding with a link to its cell.
 
-Edited at the XML level of the package, not through openpyxl: a load/save by openpyxl rewrites every
-part (it drops cached formula results, LibreOffice's extension lists, rich text, and renumbers
-styles), so the copy would no longer be the unit's file. Here every part we do not need to touch
-keeps its bytes; the parts we touch are: [Content_Types].xml, xl/workbook.xml and its .rels,
-xl/styles.xml (new fonts/fills/borders/cell formats appended, none changed), the sheets with
-highlighted cells (a style index per highlighted cell, <legacyDrawing>, tabSelected) and their
-.rels, plus new parts for the list sheet, comments and their VML drawings.
+Edited at the XML level of the package, not through openpyxl. openpyxl does keep data validations,
+conditional formats, custom properties, hidden sheets and protection, but a load/save of a
+LibreOffice-saved submission (measured on samples/submissions/…平乐镇…) empties every cached formula
+result (J6 `<v>4</v>` -> `<v></v>`: the unit's own totals show blank in a viewer that does not
+recalculate), drops the workbook's extLst, renumbers the cell styles (36 -> 52 formats) and rewrites
+every <sheetProtection>. Here every part we do not need to touch keeps its bytes; the parts we touch
+are: [Content_Types].xml, xl/workbook.xml and its .rels, xl/styles.xml (fonts, fills, borders and
+cell formats appended, none changed), the sheets with highlighted cells (a style index per
+highlighted cell, <legacyDrawing>) and their .rels, a sheet that was selected (tabSelected cleared),
+plus new parts for the list sheet, comments and their VML drawings.
 
 A copy of a copy (the unit sent back a corrected feedback copy that still fails) replaces the old
-问题清单 sheet and the old comments written by us, instead of adding a second list.
+问题清单 sheet and the comments written by us, instead of adding a second list, and gives the cells
+without a finding now their own format back (found by our two fill colours).
 """
 
 from __future__ import annotations
@@ -763,7 +767,9 @@ def _annotate(data: bytes, findings: list[Finding], unit: str) -> bytes:
             _clear_old_comments(pkg, ct, p)
             if styles.restore:
                 _unhighlight(pkg, p, styles.restore, set(by_sheet.get(el.get("name") or "", {})))
-    for block, (sheet, cells) in enumerate(by_sheet.items(), start=1):
+    # VML shape ids must be unique across the workbook's drawings: start above those already there
+    first_block = 1 + max([0, *(_vml_blocks(pkg.parts[n]) for n in pkg.names if n.lower().endswith(".vml"))])
+    for block, (sheet, cells) in enumerate(by_sheet.items(), start=first_block):
         part = part_of.get(sheet)
         if not part or pkg.real(part) is None or not _annotate_sheet(pkg, ct, styles, part, block, cells):
             for e in entries:  # cannot point into that sheet: the list names the place, without a link
@@ -826,6 +832,17 @@ def _unhighlight(pkg: _Package, part: str, restore: dict[int, int], keep: set[st
         if st and st.isdigit() and int(st) in restore and c.get("r") not in keep:
             c.set("s", str(restore[int(st)]))
     pkg.put(part, _ser(root))
+
+
+_VML_DATA = re.compile(rb'\bdata="([\d,\s]+)"')
+_VML_ID = re.compile(rb'\bid="_x0000_s(\d+)"')
+
+
+def _vml_blocks(data: bytes) -> int:
+    """The highest block of 1024 shape ids a VML drawing claims (its idmap, and its shapes' ids)."""
+    blocks = [int(x) for m in _VML_DATA.finditer(data) for x in re.split(rb"[,\s]+", m.group(1)) if x]
+    blocks += [int(m.group(1)) // 1024 for m in _VML_ID.finditer(data)]
+    return max(blocks, default=0)
 
 
 def _shift_local_sheet_ids(wb: etree._Element) -> None:
