@@ -135,12 +135,14 @@ def rules_(as_json: bool) -> None:
               show_default=True, help="汇总结果输出文件夹")
 @click.option("--jobs", type=click.IntRange(1, 64), help="并行进程数，默认为CPU核数")
 @click.option("--quiet", is_flag=True, help="不显示进度条")
+@click.option("--feedback", "feedback_dir", type=click.Path(path_type=Path),
+              help="为每个有问题的单位写一份反馈文件（标注副本、问题清单或说明）的文件夹，不能在报送文件夹内")
 def check(paths: tuple[Path, ...], roster: Path | None, year: int | None, previous: tuple[Path, ...],
-          out_dir: Path, jobs: int | None, quiet: bool) -> None:
+          out_dir: Path, jobs: int | None, quiet: bool, feedback_dir: Path | None) -> None:
     """检查一个或多个文件夹中报送的填报表（以及已发布的报告），输出汇总。
 
     \b
-    例：xxgk check 报送/ --roster samples/roster.csv --out summary/
+    例：xxgk check 报送/ --roster samples/roster.csv --out summary/ --feedback feedback/
     """
     from .check.run import check_paths
     from .generate.roster import RosterError, read_roster
@@ -150,6 +152,12 @@ def check(paths: tuple[Path, ...], roster: Path | None, year: int | None, previo
     for p in paths:
         if not p.exists() and not p.is_symlink():
             raise UsageProblem(f"找不到路径：{p}")
+    if feedback_dir is not None:
+        from .report.feedback import target_problem
+
+        problem = target_problem(feedback_dir, paths)
+        if problem:
+            raise UsageProblem(problem)
     units = None
     if roster:
         try:
@@ -171,6 +179,14 @@ def check(paths: tuple[Path, ...], roster: Path | None, year: int | None, previo
     written = write_summaries(run, out_dir)
     click.echo(render_console(run))
     click.echo("汇总已写入：" + "、".join(str(p) for p in written))
+    if feedback_dir is not None:
+        from .report.feedback import describe, write_feedback
+
+        try:
+            click.echo(describe(write_feedback(run, feedback_dir, year)))
+        except OSError as e:  # the disk filled up or the folder went away during the run
+            click.echo(f"反馈文件写入失败（{e.strerror or e}）：{feedback_dir}", err=True)
+            sys.exit(2)
     sys.exit(run.exit_code)
 
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from ..form.definition import META_SHEET, Field, Form, Label, per_form
 from ..generate.formulas import excel_formula, normalise_formula
 from ..read.xlsx import CellValue, RawCell, RawSheet, RawWorkbook, make_cell, split_cell
-from ..report.model import Finding, finding
+from ..report.feedback_xlsx import FEEDBACK_HEADER, FEEDBACK_HEADER_ROW, FEEDBACK_SHEET
+from ..report.model import Finding, catalogue, finding
 
 # How far a label may have moved and still be recognised as "the same label, shifted".
 MAX_ROW_SHIFT = 40
@@ -97,16 +98,46 @@ def _label_score(sheet: RawSheet, labels: list[Label]) -> float:
     return sum(1 for lab in labels if norm_text(lab.text) in texts) / len(labels)
 
 
+def feedback_list(raw: RawWorkbook) -> RawSheet | None:
+    """The 问题清单 sheet of a feedback copy (report/feedback_xlsx.py), when the first sheet is exactly
+    that: the name, the header row, text only (no number, no formula), nothing right of the list's
+    columns or beside the title lines, and a known rule id in every row's 规则编号. Anything else
+    under that name is an extra sheet like any other, so the list cannot carry a second copy of a
+    table or hide figures."""
+    first = raw.sheets[0] if raw.sheets else None
+    if first is None or first.name != FEEDBACK_SHEET:
+        return None
+    header = [norm_text(first.value(make_cell(FEEDBACK_HEADER_ROW, i + 1))) for i in range(len(FEEDBACK_HEADER))]
+    if header != [norm_text(h) for h in FEEDBACK_HEADER]:
+        return None
+    rules = catalogue()
+    for ref, c in first.cells.items():
+        if c.blank and c.formula is None:
+            continue
+        row, col = split_cell(ref)
+        if (c.formula is not None or not c.is_text or col > len(FEEDBACK_HEADER)
+                or (row < FEEDBACK_HEADER_ROW and col != 1)):
+            return None
+        if row > FEEDBACK_HEADER_ROW and col == 2 and str(c.value).strip() not in rules:
+            return None
+    return first
+
+
 def match_sheets(raw: RawWorkbook, form: Form, out: Structure) -> None:
-    """Pair expected sheets with the file's sheets; report missing, renamed and extra sheets."""
+    """Pair expected sheets with the file's sheets; report missing, renamed and extra sheets.
+
+    A feedback copy's 问题清单 sheet (see feedback_list) is neither extra nor a candidate for a
+    renamed form sheet; the sheets behind it count their positions from the second place."""
     expected = [*form.sheet_names, META_SHEET]
+    listed = feedback_list(raw)
+    offset = 1 if listed is not None else 0
     present = set(raw.sheet_names)
     for name in expected:
         s = raw.sheet(name)
         if s is not None:
             out.sheet_map[name] = s
             out.recognised += name != META_SHEET
-    unexpected = [s for s in raw.sheets if s.name not in expected]
+    unexpected = [s for s in raw.sheets if s.name not in expected and s is not listed]
     labels = _labels_by_sheet(form)
     for pos, name in enumerate(form.sheet_names):
         if name in present:
@@ -119,7 +150,7 @@ def match_sheets(raw: RawWorkbook, form: Form, out: Structure) -> None:
                 pick = best[1]
                 out.recognised += 1
         if pick is None:
-            pick = next((s for s in unexpected if s.index == pos), None)
+            pick = next((s for s in unexpected if s.index - offset == pos), None)
         if pick is not None:
             unexpected.remove(pick)
             out.sheet_map[name] = pick
