@@ -1,0 +1,421 @@
+"""The web application: routes over the store and the core. No rules of its own.
+
+Pages: 名单 /roster, 生成 /generate, 收件 /upload, 检查结果 /results, 单位 /units/{key},
+汇总 /summary, 对比 /compare. Every form carries a CSRF token; every response a CSP without
+inline script; every text goes through Jinja2 autoescape.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import secrets
+import tempfile
+import zipfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from starlette.applications import Starlette
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from ..read.safe_open import DEFAULT_LIMITS, FileProblem, SafeZip
+from ..report.model import SEVERITY_ZH, STATUS_ZH
+from ..store import Store, StoreError
+from ..store.checking import export_current
+from . import compare as compare_view
+from .checker import Checker
+from .feedback import feedback_file
+from .security import SecurityMiddleware, csrf_ok, csrf_token, password_ok
+
+HERE = Path(__file__).resolve().parent
+MAX_FILE = DEFAULT_LIMITS.max_file_bytes  # one file, as the checker caps it
+MAX_REQUEST = DEFAULT_LIMITS.max_total_bytes  # one request, as the checker caps a zip's total
+MAX_FILES = DEFAULT_LIMITS.max_entries  # files in one request, as the checker caps a zip's entries
+STATUS_LABEL = {**STATUS_ZH, "accepted": "通过（警告已核实）", "missing": "未报送"}
+PUBLIC = ("/login", "/static/")
+
+
+def _templates() -> Jinja2Templates:
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
+    t = Jinja2Templates(env=env)
+    t.env.globals.update(STATUS_LABEL=STATUS_LABEL, SEVERITY_ZH=SEVERITY_ZH, quote=lambda s: quote(s, safe=""))
+    return t
+
+
+def create_app(store: Store, *, password: str | None = None, jobs: int | None = None,
+               secret: str | None = None) -> Starlette:
+    templates = _templates()
+    checker = Checker(store, jobs)
+    secret = secret or store.setting("session_secret")
+    if not secret:
+        secret = secrets.token_urlsafe(32)
+        store.set_setting("session_secret", secret)
+
+    def page(request: Request, name: str, http_status: int = 200, **context: Any) -> Response:
+        context.update(csrf=csrf_token(request), nav=name.split(".")[0], has_password=bool(password),
+                       roster=store.roster_info())
+        return templates.TemplateResponse(request, name, context, status_code=http_status)
+
+    async def form_of(request: Request) -> FormData:
+        try:
+            form = await request.form(max_files=MAX_FILES, max_fields=200, max_part_size=64 * 1024)
+        except HTTPException:
+            raise HTTPException(400, "表单内容无法读取，请刷新页面后重试。") from None
+        if not csrf_ok(request, form):
+            raise HTTPException(403, "页面已过期或来源不明（安全校验未通过），请刷新页面后重新提交。")
+        return form
+
+    # ------------------------------------------------------------ login
+
+    async def login(request: Request) -> Response:
+        if request.method == "POST":
+            form = await form_of(request)
+            if password and password_ok(form.get("password"), password):
+                request.session["auth"] = True
+                return RedirectResponse("/results", status_code=303)
+            return page(request, "login.html", 401, error="密码不正确，请重新输入。")
+        return page(request, "login.html")
+
+    # ------------------------------------------------------------ 名单
+
+    async def roster(request: Request) -> Response:
+        error = None
+        if request.method == "POST":
+            form = await form_of(request)
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                error = ["请选择名单文件（CSV或XLSX）。"]
+            else:
+                data = await upload.read(MAX_FILE + 1)
+                error = _load_roster(store, data, upload.filename or "名单")
+            if not error:
+                return RedirectResponse("/roster", status_code=303)
+        units = store.units()
+        groups: dict[str, dict[str, list[Any]]] = {}
+        for u in units:
+            groups.setdefault(u.level or "未填层级", {}).setdefault(u.parent or "（未填上级单位）", []).append(u)
+        return page(request, "roster.html", 400 if error else 200, error=error, units=units, groups=groups)
+
+    # ------------------------------------------------------------ 生成
+
+    async def generate(request: Request) -> Response:
+        units = store.units()
+        if request.method == "GET":
+            return page(request, "generate.html", units=units, year=store.setting("year"),
+                        deadline=store.setting("deadline"))
+        form = await form_of(request)
+        year_text = str(form.get("year") or "").strip()
+        deadline = str(form.get("deadline") or "").strip()[:50]
+        which = str(form.get("unit") or "")
+        if not year_text.isdigit() or not 2021 <= int(year_text) <= 2100:
+            return page(request, "generate.html", 400, units=units, year=year_text, deadline=deadline,
+                        error="请填写报告年度（2021—2100之间的四位数字，如 2024）。")
+        if not units:
+            return page(request, "generate.html", 400, units=units, year=year_text, deadline=deadline,
+                        error="还没有单位名单：请先在“名单”页上传名单。")
+        year = int(year_text)
+        store.set_setting("year", str(year))
+        store.set_setting("deadline", deadline)
+        return _generated(store, year, deadline, which)
+
+    # ------------------------------------------------------------ 收件
+
+    async def upload(request: Request) -> Response:
+        if request.method == "GET":
+            rid = request.query_params.get("round")
+            return page(request, "upload.html", round=int(rid) if rid and rid.isdigit() else None,
+                        max_file=MAX_FILE // 1024 // 1024, max_request=MAX_REQUEST // 1024 // 1024, max_files=MAX_FILES)
+        form = await form_of(request)
+        wants_json = "application/json" in request.headers.get("accept", "")
+        try:
+            files = await _received(form)
+        except UploadProblem as e:
+            if wants_json:
+                return JSONResponse({"error": str(e)}, status_code=400)
+            return page(request, "upload.html", 400, error=str(e), round=None, max_file=MAX_FILE // 1024 // 1024,
+                        max_request=MAX_REQUEST // 1024 // 1024, max_files=MAX_FILES)
+        rid = store.start_round("web", files)
+        checker.submit(rid)
+        if wants_json:
+            return JSONResponse({"round": rid, "files": len(files)})
+        return RedirectResponse(f"/upload?round={rid}", status_code=303)
+
+    async def progress(request: Request) -> Response:
+        rid = int(request.path_params["rid"])
+        p = store.round_progress(rid)
+        if p is None:
+            return JSONResponse({"error": "没有这一轮"}, status_code=404)
+        p["failed"] = checker.failed.get(rid)
+        return JSONResponse(p)
+
+    # ------------------------------------------------------------ 检查结果
+
+    async def results(request: Request) -> Response:
+        year = store.working_year()
+        rows = result_rows(store, year)
+        status = request.query_params.get("status", "")
+        level = request.query_params.get("level", "")
+        q = request.query_params.get("q", "").strip()
+        counts: dict[str, int] = {}
+        for r in rows:
+            counts[r["status"]] = counts.get(r["status"], 0) + 1
+        levels = sorted({r["unit"].level for r in rows if r["unit"].level})
+        shown = [r for r in rows if (not status or r["status"] == status) and (not level or r["unit"].level == level)
+                 and (not q or q in r["unit"].name)]
+        return page(request, "results.html", rows=shown, total=len(rows), counts=counts, year=year, levels=levels,
+                    status=status, level=level, q=q, unmatched=store.unmatched()[:200])
+
+    # ------------------------------------------------------------ 单位
+
+    async def unit(request: Request) -> Response:
+        key = request.path_params["key"]
+        u = store.unit(key)
+        if u is None:
+            raise HTTPException(404, "名单中没有这个单位。")
+        error = None
+        if request.method == "POST":
+            form = await form_of(request)
+            reviewer = str(form.get("reviewer") or "")
+            try:
+                store.decide(key, int(str(form.get("finding") or "0")), reviewer, str(form.get("reason") or ""))
+                request.session["reviewer"] = reviewer.strip()[:100]
+                return RedirectResponse(f"/units/{quote(key, safe='')}", status_code=303)
+            except (StoreError, ValueError) as e:
+                error = str(e) if isinstance(e, StoreError) else "请求有误，请刷新页面后重试。"
+        history = store.history(key)
+        year = store.working_year()
+        current = next((s for s in history if s.current and s.year == year), None) or next(
+            (s for s in history if s.current), None)
+        return page(request, "unit.html", 400 if error else 200, unit=u, history=history, current=current,
+                    error=error, reviewer=request.session.get("reviewer", ""), decisions=store.decisions(key))
+
+    async def download(request: Request) -> Response:
+        s = store.submission(int(request.path_params["sid"]))
+        if s is None:
+            raise HTTPException(404, "没有这个文件。")
+        u = store.unit(s.unit_key) if s.unit_key else None
+        ext = os.path.splitext(s.name)[1].lower()
+        ext = ext if ext[1:].isalnum() and len(ext) <= 6 else ""
+        name = f"{u.name if u else '未匹配单位'}_第{s.round_id}轮报送{ext}"
+        return _attachment(store.file_bytes(s.sha256), name, "application/octet-stream")
+
+    async def feedback(request: Request) -> Response:
+        sid = int(request.path_params["sid"])
+        if store.submission(sid) is None:
+            raise HTTPException(404, "没有这个文件。")
+        got = feedback_file(store, sid)
+        if got is None:
+            raise HTTPException(404, "反馈文件功能尚未安装，请在“单位”页查看问题清单。")
+        name, data, media = got
+        return _attachment(data, name, media)
+
+    # ------------------------------------------------------------ 汇总
+
+    async def summary(request: Request) -> Response:
+        return page(request, "summary.html", year=store.working_year(), rounds=store.rounds()[-20:])
+
+    async def summary_file(request: Request) -> Response:
+        name = request.path_params["name"]
+        media = {"summary.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                 "summary.json": "application/json", "summary.html": "text/html; charset=utf-8"}
+        if name not in media:
+            raise HTTPException(404, "没有这个文件。")
+        with tempfile.TemporaryDirectory(prefix="xxgk-summary-") as tmp:
+            export_current(store, Path(tmp), jobs=jobs)
+            data = (Path(tmp) / name).read_bytes()
+        if name == "summary.html":  # shown in a sandbox: the summary's own script and style stay inert here
+            return Response(data, media_type=media[name], headers={
+                "content-disposition": "attachment; filename=summary.html"})
+        return _attachment(data, name, media[name])
+
+    # ------------------------------------------------------------ 对比
+
+    async def compare(request: Request) -> Response:
+        year = store.working_year()
+        return page(request, "compare.html", year=year, view=compare_view.build(store, year))
+
+    async def home(request: Request) -> Response:
+        return RedirectResponse("/results" if store.units() else "/roster", status_code=303)
+
+    routes = [
+        Route("/", home),
+        Route("/login", login, methods=["GET", "POST"]),
+        Route("/roster", roster, methods=["GET", "POST"]),
+        Route("/generate", generate, methods=["GET", "POST"]),
+        Route("/upload", upload, methods=["GET", "POST"]),
+        Route("/rounds/{rid:int}/progress", progress),
+        Route("/results", results),
+        Route("/units/{key:path}", unit, methods=["GET", "POST"]),
+        Route("/files/{sid:int}", download),
+        Route("/feedback/{sid:int}", feedback),
+        Route("/summary", summary),
+        Route("/summary/{name}", summary_file),
+        Route("/compare", compare),
+        Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+    ]
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        detail = exc.detail if isinstance(exc.detail, str) and exc.detail else "请求有误。"
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = "没有这个页面。"
+        if request.url.path.startswith("/rounds/"):
+            return JSONResponse({"error": detail}, status_code=exc.status_code)
+        return page(request, "error.html", exc.status_code, message=detail)
+
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse("服务器内部错误，请稍后重试；若反复出现，请把操作步骤告知维护人员。", status_code=500)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        checker.start()
+        try:
+            yield
+        finally:
+            checker.stop()
+
+    class PasswordGate:
+        def __init__(self, app: Any):
+            self.app = app
+
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            if (password and scope["type"] == "http" and not scope["path"].startswith(PUBLIC)
+                    and not scope.get("session", {}).get("auth")):
+                await RedirectResponse("/login", status_code=303)(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityMiddleware, max_body=MAX_REQUEST + 1024 * 1024),
+                    Middleware(SessionMiddleware, secret_key=secret, same_site="strict", session_cookie="xxgk_session"),
+                    Middleware(PasswordGate)],
+        exception_handlers={HTTPException: http_error, 500: internal_error},
+        lifespan=lifespan,
+    )
+    app.state.store = store
+    app.state.checker = checker
+    return app
+
+
+# ---------------------------------------------------------------- helpers
+
+
+class UploadProblem(Exception):
+    pass
+
+
+def _is_plain_zip(data: bytes) -> bool:
+    """A zip of files (to unpack), not an Office package (a workbook or .docx is a zip too)."""
+    if data[:4] != b"PK\x03\x04":
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            names = {n.lower() for n in z.namelist()}
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+    return "[content_types].xml" not in names and "mimetype" not in names
+
+
+async def _received(form: FormData) -> list[tuple[str, bytes]]:
+    """(name, bytes) of every file sent, zips unpacked with the checker's caps."""
+    out: list[tuple[str, bytes]] = []
+    uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
+    if not uploads:
+        raise UploadProblem("没有收到文件：请把报送文件（或它们的zip压缩包）拖到框内，或点击选择文件。")
+    for up in uploads:
+        name = os.path.basename((up.filename or "未命名文件").replace("\\", "/")) or "未命名文件"
+        data = await up.read(MAX_FILE + 1)
+        if len(data) > MAX_FILE:
+            raise UploadProblem(f"文件“{name}”超过单个文件上限{MAX_FILE // 1024 // 1024}MB，未接收本批任何文件。")
+        if _is_plain_zip(data) or name.lower().endswith(".zip"):
+            out.extend(_unzipped(name, data))
+        else:
+            out.append((name, data))
+        if len(out) > MAX_FILES:
+            raise UploadProblem(f"一次最多接收{MAX_FILES}个文件，请分批上传。")
+    return out
+
+
+def _unzipped(zip_name: str, data: bytes) -> list[tuple[str, bytes]]:
+    try:
+        z = SafeZip(data, DEFAULT_LIMITS)
+        out = []
+        for entry in z.names:
+            base = os.path.basename(entry.replace("\\", "/"))
+            if not base or entry.endswith("/") or entry.startswith("__MACOSX/"):
+                continue
+            content = z.read(entry)
+            if content is not None:
+                out.append((base, content))
+        return out
+    except FileProblem as e:
+        raise UploadProblem(f"压缩包“{zip_name}”无法接收：{e.finding.message}") from None
+
+
+def _load_roster(store: Store, data: bytes, name: str) -> list[str] | None:
+    from ..generate.roster import RosterError, read_roster
+
+    if len(data) > MAX_FILE:
+        return [f"名单文件超过上限{MAX_FILE // 1024 // 1024}MB。"]
+    with tempfile.TemporaryDirectory(prefix="xxgk-roster-") as tmp:
+        p = Path(tmp) / ("roster.xlsx" if data[:4] == b"PK\x03\x04" else "roster.csv")
+        p.write_bytes(data)
+        try:
+            units = read_roster(p)
+        except RosterError as e:
+            return e.problems
+    store.set_roster(units, os.path.basename(name.replace("\\", "/"))[:200])
+    return None
+
+
+def _generated(store: Store, year: int, deadline: str, which: str) -> Response:
+    from ..form.definition import load_form
+    from ..generate.roster import Unit, unique_filenames
+    from ..generate.workbook import GenerateOptions, build_workbook
+
+    units = store.units()
+    options = GenerateOptions(deadline=deadline)
+    form = load_form()
+    as_units = [Unit(name=u.name, code=u.code, level=u.level, parent=u.parent) for u in units]
+    names = unique_filenames(as_units, year)
+    if which:
+        for u, n, ru in zip(as_units, names, units, strict=True):
+            if ru.key == which:
+                return _attachment(build_workbook(form, u, year, options), n,
+                                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        raise HTTPException(404, "名单中没有这个单位。")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for u, n in zip(as_units, names, strict=True):
+            z.writestr(n, build_workbook(form, u, year, options))
+    return _attachment(buf.getvalue(), f"{year}年度报告填报表.zip", "application/zip")
+
+
+def _attachment(data: bytes, name: str, media: str) -> Response:
+    ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name) or "download"
+    return Response(data, media_type=media, headers={
+        "content-disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"})
+
+
+def result_rows(store: Store, year: int | None) -> list[dict[str, Any]]:
+    """One row per roster unit: its current submission for `year`, or 未报送."""
+    current = store.current(year)
+    rows = []
+    for u in store.units():
+        c = current.get(u.key)
+        rows.append({"unit": u, "current": c, "status": c.effective if c else "missing"})
+    return rows
