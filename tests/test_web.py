@@ -19,7 +19,7 @@ from hostile.corpus import GRANTED, NP, passing, with_values
 from xxgk.store import Store
 from xxgk.web.app import MAX_FILE, create_app
 
-ROSTER = "单位名称,单位代码,单位层级,上级单位\n城关镇,,乡镇,某县人民政府\n平乐镇,,乡镇,某县人民政府\n白鹤镇,,乡镇,某县人民政府\n"
+ROSTER = "单位名称,单位代码,单位层级,上级单位\n" + "".join(f"{n},,乡镇,某县人民政府\n" for n in ("城关镇", "平乐镇", "白鹤镇"))
 WARNING = {NP: "3", GRANTED: 3}  # a number typed as text: CELL-TEXT-NUMBER, a warning
 DEFECT = {NP: 4, GRANTED: 3}  # 4 received, 3 handled: T3-BALANCE, an error
 
@@ -52,7 +52,7 @@ def upload(client: TestClient, files: list[tuple[str, bytes]]) -> int:
     rid = r.json()["round"]
     assert client.app.state.checker.wait_idle(120)
     p = client.get(f"/rounds/{rid}/progress").json()
-    assert p["done"] and p["checked"] == p["total"] == len(files) or p["total"] >= len(files)
+    assert (p["done"] and p["checked"] == p["total"] == len(files)) or p["total"] >= len(files)
     return rid
 
 
@@ -193,7 +193,8 @@ def test_uploads_are_capped(client: TestClient, store: Store) -> None:
                     files=[("files", ("炸弹.zip", buf.getvalue()))])
     assert r.status_code == 400 and "超过上限" in r.json()["error"]
     # a request body over the cap is refused before it is read
-    r = client.post("/upload", content=b"x", headers={"content-length": str(10**10), "content-type": "multipart/form-data; boundary=x"})
+    r = client.post("/upload", content=b"x",
+                    headers={"content-length": str(10**10), "content-type": "multipart/form-data; boundary=x"})
     assert r.status_code == 413 and "上传内容超过上限" in r.text
     assert store.counts()["submissions"] == 0
 
@@ -230,3 +231,15 @@ def test_password_gate(store: Store) -> None:
         assert c.post("/login", data={"csrf": token, "password": "错的"}).status_code == 401
         r = c.post("/login", data={"csrf": token, "password": "正确的密码"})
         assert r.status_code == 200 and "检查结果" in r.text
+
+
+def test_serve_refuses_another_host_without_a_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from xxgk.cli import main
+
+    monkeypatch.delenv("XXGK_PASSWORD", raising=False)
+    r = CliRunner().invoke(main, ["serve", "--data", str(tmp_path / "ws"), "--host", "0.0.0.0", "--no-browser"])
+    assert r.exit_code == 2
+    assert "请用 --password 或环境变量 XXGK_PASSWORD 设置访问密码" in r.output
+    assert not (tmp_path / "ws").exists()  # refused before touching anything

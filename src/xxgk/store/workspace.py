@@ -41,9 +41,15 @@ def unit_key(name: str) -> str:
 
 
 def fingerprint(f: Finding) -> str:
-    """The identity of a finding for review decisions: rule, place and the values compared."""
-    return hashlib.sha256(json.dumps([f.rule, place(f), _text(f.left), f.op or "", _text(f.right)],
-                                     ensure_ascii=False).encode("utf-8")).hexdigest()
+    """The identity of a finding for review decisions: rule, place and the values compared. A finding
+    without compared values (e.g. CELL-TEXT-NUMBER) names its value only in its message, which
+    then stands for the values: a different value at the same place is a different finding."""
+    return _fingerprint(f.rule, place(f), f.left, f.op, f.right, f.message)
+
+
+def _fingerprint(rule: str, where: str, left: Any, op: str | None, right: Any, message: str) -> str:
+    values = [_text(left), op or "", _text(right)] if (left is not None or op or right is not None) else [message]
+    return hashlib.sha256(json.dumps([rule, where, *values], ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def place(f: Finding) -> str:
@@ -427,7 +433,7 @@ class Store:
             if existing is None:
                 conn.execute(insert(decisions).values(
                     unit_key=key, fingerprint=sf.fingerprint, rule=sf.rule, place=sf.where,
-                    values_text=" ".join(x for x in (f["left_value"], f["op"], f["right_value"]) if x),
+                    values_text=" ".join(x for x in (f["left_value"], f["op"], f["right_value"]) if x) or f["message"],
                     reviewer=reviewer[:100], reason=reason[:1000], decided_at=now()))
         return {"fingerprint": sf.fingerprint}
 
