@@ -19,7 +19,8 @@ from hostile.corpus import GRANTED, NP, passing, with_values
 from xxgk.store import Store
 from xxgk.web.app import MAX_FILE, create_app
 
-ROSTER = "单位名称,单位代码,单位层级,上级单位\n" + "".join(f"{n},,乡镇,某县人民政府\n" for n in ("城关镇", "平乐镇", "白鹤镇"))
+TOWNS = ("城关镇", "平乐镇", "白鹤镇")
+ROSTER = "单位名称,单位代码,单位层级,上级单位\n" + "".join(f"{n},,乡镇,某县人民政府\n" for n in TOWNS)
 WARNING = {NP: "3", GRANTED: 3}  # a number typed as text: CELL-TEXT-NUMBER, a warning
 DEFECT = {NP: 4, GRANTED: 3}  # 4 received, 3 handled: T3-BALANCE, an error
 
