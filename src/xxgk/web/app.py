@@ -14,6 +14,7 @@ import secrets
 import tempfile
 import zipfile
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -52,7 +53,17 @@ def _templates() -> Jinja2Templates:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
     t = Jinja2Templates(env=env)
     t.env.globals.update(STATUS_LABEL=STATUS_LABEL, SEVERITY_ZH=SEVERITY_ZH, quote=lambda s: quote(s, safe=""))
+    t.env.filters["local"] = _local_time
     return t
+
+
+def _local_time(value: datetime | None, seconds: bool = False) -> str:
+    """A stored time in this computer's time zone (SQLite hands back UTC times without a zone)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 def create_app(store: Store, *, password: str | None = None, jobs: int | None = None,
@@ -199,7 +210,12 @@ def create_app(store: Store, *, password: str | None = None, jobs: int | None = 
         year = store.working_year()
         current = next((s for s in history if s.current and s.year == year), None) or next(
             (s for s in history if s.current), None)
+        status = current.status if current else None
+        warnings = [f for f in current.findings if f.severity == "warning" and f.outcome == "fail"] if current else []
+        if status == "warn" and warnings and all(f.decision for f in warnings):
+            status = "accepted"
         return page(request, "unit.html", 400 if error else 200, unit=u, history=history, current=current,
+                    current_status=status,
                     error=error, reviewer=request.session.get("reviewer", ""), decisions=store.decisions(key))
 
     async def download(request: Request) -> Response:
