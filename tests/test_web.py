@@ -244,3 +244,18 @@ def test_serve_refuses_another_host_without_a_password(tmp_path: Path, monkeypat
     assert r.exit_code == 2
     assert "请用 --password 或环境变量 XXGK_PASSWORD 设置访问密码" in r.output
     assert not (tmp_path / "ws").exists()  # refused before touching anything
+
+
+def test_served_office_files_pass_openxml_audit(client: TestClient, tmp_path: Path) -> None:
+    from openxml_audit import OpenXmlValidator, ValidationSeverity
+
+    set_roster(client)
+    upload(client, [("城关镇.xlsx", passing("城关镇")), ("平乐镇.xlsx", with_values("平乐镇", DEFECT))])
+    token = csrf(client, "/generate")
+    one = client.post("/generate", data={"csrf": token, "year": "2024", "deadline": "2025年1月20日", "unit": "平乐镇"})
+    served = {"blank.xlsx": one.content, "summary.xlsx": client.get("/summary/summary.xlsx").content}
+    for name, data in served.items():
+        (tmp_path / name).write_bytes(data)
+        result = OpenXmlValidator().validate(str(tmp_path / name))
+        errors = [e for e in result.errors if e.severity == ValidationSeverity.ERROR]
+        assert errors == [], f"{name}: {errors[:3]}"
