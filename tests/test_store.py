@@ -203,3 +203,12 @@ def test_a_workspace_path_that_is_a_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="不支持的数据库地址"):
         Store.open("mysql://x/y")
     assert os.path.isfile(tmp_path / "f")
+
+
+def test_scratch_names_never_carry_a_path() -> None:
+    from xxgk.store.checking import scratch_name
+
+    assert scratch_name(12, "../../etc/passwd") == "0000012_passwd"
+    assert scratch_name(3, "..\\\\..\\\\城关镇 2024.XLSX") == "0000003_城关镇 2024.xlsx"
+    assert scratch_name(4, "CON.xlsx") == "0000004__CON.xlsx"
+    assert "/" not in scratch_name(5, "a/b/c:d*?.html") and scratch_name(5, "a/b/c:d*?.html").endswith(".html")

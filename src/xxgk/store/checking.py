@@ -27,12 +27,18 @@ from .workspace import Store, unit_key
 Progress = Callable[[int, int], None]
 
 
-def scratch_name(sid: int, name: str) -> str:
+def _split(name: str) -> tuple[str, str]:
+    """(stem, extension) of an uploaded name; an extension only when it looks like one (.xlsx, .html)."""
     base = os.path.basename(name.replace("\\", "/"))
     stem, dot, ext = base.rpartition(".")
-    if not dot or not ext.isalnum() or len(ext) > 5:
-        stem, ext = base, ""
-    return f"{sid:07d}_{safe_filename(stem, max_len=60)}" + (f".{ext.lower()}" if ext else "")
+    if not dot or not stem or not ext.isascii() or not ext.isalnum() or len(ext) > 5:
+        return base, ""
+    return stem, ext.lower()
+
+
+def scratch_name(sid: int, name: str) -> str:
+    stem, ext = _split(name)
+    return f"{sid:07d}_{safe_filename(stem, max_len=60)}" + (f".{ext}" if ext else "")
 
 
 def _figures(run: RunResult, i: int, paths: list[str]) -> dict[str, float] | None:
@@ -143,8 +149,8 @@ def export_current(store: Store, out_dir: Path, jobs: int | None = None) -> list
         for n, (key, sha, name) in enumerate(store.current_files(year)):
             u = keys.get(key)
             label = safe_filename(u.name) if u else f"{n}"
-            ext = scratch_name(0, name).rpartition(".")[2] if "." in scratch_name(0, name) else "xlsx"
-            (folder / f"{label}.{ext}").write_bytes(store.file_bytes(sha))
+            ext = _split(name)[1]
+            (folder / (f"{label}.{ext}" if ext else label)).write_bytes(store.file_bytes(sha))
         previous = previous_paths(store, year, Path(tmp) / "previous")
         run = check_paths([folder], roster=roster or None, year=year, previous=previous or None, jobs=jobs)
         try:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, and_, create_engine, event, func, insert, select, update
+from sqlalchemy import Engine, and_, create_engine, event, func, insert, select, text, update
 
 from ..check.roster import normalise
 from ..report.model import FileResult, Finding
@@ -276,6 +276,10 @@ class Store:
         with the roster unit each was matched to; then make the latest submission of every
         (unit, year) current. One transaction: a crash leaves the round unchecked, not half done."""
         with self._lock, self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # another process (a second server, xxgk check --db) may record the same unit at the same
+                # time: one recorder at a time, so "latest is current" holds (SQLite locks the file anyway)
+                conn.execute(text("SELECT pg_advisory_xact_lock(7165)"))
             touched: set[tuple[str, int | None]] = set()
             rows = []
             for sid, r, figs in results:

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -140,7 +141,7 @@ def create_app(store: Store, *, password: str | None = None, jobs: int | None = 
         year = int(year_text)
         store.set_setting("year", str(year))
         store.set_setting("deadline", deadline)
-        return _generated(store, year, deadline, which)
+        return await run_in_threadpool(_generated, store, year, deadline, which)
 
     # ------------------------------------------------------------ 收件
 
@@ -158,7 +159,7 @@ def create_app(store: Store, *, password: str | None = None, jobs: int | None = 
                 return JSONResponse({"error": str(e)}, status_code=400)
             return page(request, "upload.html", 400, error=str(e), round=None, max_file=MAX_FILE // 1024 // 1024,
                         max_request=MAX_REQUEST // 1024 // 1024, max_files=MAX_FILES)
-        rid = store.start_round("web", files)
+        rid = await run_in_threadpool(store.start_round, "web", files)  # the loop keeps serving meanwhile
         checker.submit(rid)
         if wants_json:
             return JSONResponse({"round": rid, "files": len(files)})
@@ -250,7 +251,7 @@ def create_app(store: Store, *, password: str | None = None, jobs: int | None = 
         if name not in media:
             raise HTTPException(404, "没有这个文件。")
         with tempfile.TemporaryDirectory(prefix="xxgk-summary-") as tmp:
-            export_current(store, Path(tmp), jobs=jobs)
+            await run_in_threadpool(export_current, store, Path(tmp), jobs)
             data = (Path(tmp) / name).read_bytes()
         if name == "summary.html":  # shown in a sandbox: the summary's own script and style stay inert here
             return Response(data, media_type=media[name], headers={
