@@ -259,3 +259,32 @@ def test_served_office_files_pass_openxml_audit(client: TestClient, tmp_path: Pa
         result = OpenXmlValidator().validate(str(tmp_path / name))
         errors = [e for e in result.errors if e.severity == ValidationSeverity.ERROR]
         assert errors == [], f"{name}: {errors[:3]}"
+
+
+def test_compare_shows_last_years_differences_as_information(client: TestClient) -> None:
+    from hostile.corpus import cell_of
+    from xxgk.generate.fill import set_cells
+
+    def edited(data: bytes, values: dict) -> bytes:
+        edits: dict = {}
+        for path, v in values.items():
+            sheet, cell = cell_of(path)
+            edits.setdefault(sheet, {})[cell] = v
+        return set_cells(data, edits)
+
+    forward = "requests.carried_forward.natural_person"
+    set_roster(client)
+    # last year: 城关镇 received 2 and carried both forward; 平乐镇 received 1
+    upload(client, [("城关镇2023.xlsx", edited(passing("城关镇", 2023), {NP: 2, forward: 2})),
+                    ("平乐镇2023.xlsx", edited(passing("平乐镇", 2023), {NP: 1, GRANTED: 1}))])
+    token = csrf(client, "/generate")
+    client.post("/generate", data={"csrf": token, "year": "2024", "deadline": "", "unit": "城关镇"})
+    # this year: 城关镇 reports nothing carried over (last year said 2); 平乐镇 jumps from 1 to 9 (×9)
+    upload(client, [("城关镇.xlsx", passing("城关镇")), ("平乐镇.xlsx", with_values("平乐镇", {NP: 9, GRANTED: 9}))])
+    page = client.get("/compare").text
+    cross = page.split("跨年度核对")[1].split("同比异常")[0]
+    assert "城关镇" in cross and "平乐镇" not in cross
+    outliers = page.split('<table class="outliers">')[1].split("</table>")[0]
+    assert "平乐镇" in outliers and "城关镇" not in outliers
+    assert "表三“一、本年新收政府信息公开申请数量”行“自然人”列" in outliers
+    assert "以下均为提示，供核实时参考，不是错误" in page and page.count("错误") == 1  # never called an error
