@@ -9,11 +9,16 @@ from __future__ import annotations
 import io
 import re
 import threading
+import warnings
 import zipfile
 from pathlib import Path
 
 import pytest
-from starlette.testclient import TestClient
+from starlette.exceptions import StarletteDeprecationWarning
+
+with warnings.catch_warnings():  # Starlette asks for httpx2 instead of httpx; httpx still works
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from starlette.testclient import TestClient
 
 from hostile.corpus import GRANTED, NP, passing, with_values
 from xxgk.store import Store

@@ -364,6 +364,8 @@ async def _received(form: FormData) -> list[tuple[str, bytes]]:
             out.append((name, data))
         if len(out) > MAX_FILES:
             raise UploadProblem(f"一次最多接收{MAX_FILES}个文件，请分批上传。")
+    if not out:
+        raise UploadProblem("压缩包里没有文件，未接收。")
     return out
 
 
