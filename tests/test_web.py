@@ -293,3 +293,18 @@ def test_compare_shows_last_years_differences_as_information(client: TestClient)
     assert "平乐镇" in outliers and "城关镇" not in outliers
     assert "表三“一、本年新收政府信息公开申请数量”行“自然人”列" in outliers
     assert "以下均为提示，供核实时参考，不是错误" in page and page.count("错误") == 1  # never called an error
+
+
+def test_serve_says_when_its_port_is_taken(tmp_path: Path) -> None:
+    import socket
+
+    from click.testing import CliRunner
+
+    from xxgk.cli import main
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = CliRunner().invoke(main, ["serve", "--data", str(tmp_path / "ws"), "--port", str(port), "--no-browser"])
+    assert r.exit_code == 2 and "端口可能已被占用，请用 --port 换一个端口" in r.output

@@ -10,6 +10,7 @@ page at 390×844) are kept in tests/artifacts/web-*.png.
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -170,8 +171,7 @@ def test_a_whole_round_in_the_browser(tmp_path: Path) -> None:
         again.mkdir()
         (again / "平乐镇_2024年度报告填报表（修改后）.xlsx").write_bytes((work / "平乐镇-改.xlsx").read_bytes())
         (again / "白鹤镇_2024年度报告填报表.xlsx").write_bytes((work / "白鹤镇.xlsx").read_bytes())
-        page.set_input_files("#files", [str(p) for p in sorted(again.iterdir())])
-        page.click("#send")
+        _drop(page, sorted(again.iterdir()))  # this time dragged onto the box
         page.wait_for_selector("#progress-card[data-done]", timeout=120_000)
         page.click("text=查看检查结果")
         status = _statuses(page)
@@ -209,6 +209,22 @@ def test_a_whole_round_in_the_browser(tmp_path: Path) -> None:
         assert outside == [], f"requests outside the server: {outside}"
         assert console_errors == [], console_errors  # includes CSP violations
         browser.close()
+
+
+def _drop(page, paths: list[Path]) -> None:
+    """Drag files from the desktop onto the drop box: a real DragEvent carrying a DataTransfer."""
+    files = [{"name": p.name, "data": base64.b64encode(p.read_bytes()).decode()} for p in paths]
+    page.evaluate("""(files) => {
+        const dt = new DataTransfer();
+        for (const f of files) {
+            const bytes = Uint8Array.from(atob(f.data), c => c.charCodeAt(0));
+            dt.items.add(new File([bytes], f.name));
+        }
+        const box = document.getElementById("drop");
+        for (const type of ["dragenter", "dragover", "drop"]) {
+            box.dispatchEvent(new DragEvent(type, {dataTransfer: dt, bubbles: true, cancelable: true}));
+        }
+    }""", files)
 
 
 def _statuses(page) -> dict[str, str]:

@@ -221,6 +221,7 @@ def serve(data: str, files_dir: Path | None, host: str, port: int, password: str
         click.echo(f"监听地址 {host} 不是本机地址，其他电脑也能访问：请用 --password 或环境变量 XXGK_PASSWORD "
                    "设置访问密码后再启动；仅本机使用请去掉 --host。", err=True)
         sys.exit(2)
+    import socket
     import threading
     import webbrowser
 
@@ -229,6 +230,13 @@ def serve(data: str, files_dir: Path | None, host: str, port: int, password: str
     from .store import Store, StoreError
     from .web.app import create_app
 
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.bind((host, port))
+    except OSError as e:
+        click.echo(f"无法在 {host}:{port} 上启动（{e.strerror or e}）：端口可能已被占用，请用 --port 换一个端口。",
+                   err=True)
+        sys.exit(2)
     try:
         store = Store.open(data, files_dir)
     except StoreError as e:
