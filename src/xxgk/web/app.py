@@ -8,11 +8,9 @@ inline script; every text goes through Jinja2 autoescape.
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import secrets
 import tempfile
-import zipfile
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,19 +29,17 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from ..read.safe_open import DEFAULT_LIMITS, FileProblem, SafeZip
 from ..report.model import SEVERITY_ZH, STATUS_ZH
 from ..store import Store, StoreError
 from ..store.checking import export_current
 from . import compare as compare_view
 from .checker import Checker
+from .downloads import attachment, blank_workbooks, load_roster
 from .feedback import feedback_file
 from .security import SecurityMiddleware, csrf_ok, csrf_token, password_ok
+from .uploads import MAX_FILE, MAX_FILES, MAX_REQUEST, UploadProblem, received_files
 
 HERE = Path(__file__).resolve().parent
-MAX_FILE = DEFAULT_LIMITS.max_file_bytes  # one file, as the checker caps it
-MAX_REQUEST = DEFAULT_LIMITS.max_total_bytes  # one request, as the checker caps a zip's total
-MAX_FILES = DEFAULT_LIMITS.max_entries  # files in one request, as the checker caps a zip's entries
 STATUS_LABEL = {**STATUS_ZH, "accepted": "通过（警告已核实）", "missing": "未报送"}
 PUBLIC = ("/login", "/static/")
 
@@ -112,7 +108,7 @@ def create_app(store: Store, *, password: str | None = None, jobs: int | None = 
                 error = ["请选择名单文件（CSV或XLSX）。"]
             else:
                 data = await upload.read(MAX_FILE + 1)
-                error = _load_roster(store, data, upload.filename or "名单")
+                error = load_roster(store, data, upload.filename or "名单")
             if not error:
                 return RedirectResponse("/roster", status_code=303)
         units = store.units()
@@ -141,7 +137,7 @@ def create_app(store: Store, *, password: str | None = None, jobs: int | None = 
         year = int(year_text)
         store.set_setting("year", str(year))
         store.set_setting("deadline", deadline)
-        return await run_in_threadpool(_generated, store, year, deadline, which)
+        return await run_in_threadpool(blank_workbooks, store, year, deadline, which)
 
     # ------------------------------------------------------------ 收件
 
@@ -153,7 +149,7 @@ def create_app(store: Store, *, password: str | None = None, jobs: int | None = 
         form = await form_of(request)
         wants_json = "application/json" in request.headers.get("accept", "")
         try:
-            files = await _received(form)
+            files = await received_files(form)
         except UploadProblem as e:
             if wants_json:
                 return JSONResponse({"error": str(e)}, status_code=400)
@@ -227,7 +223,7 @@ def create_app(store: Store, *, password: str | None = None, jobs: int | None = 
         ext = os.path.splitext(s.name)[1].lower()
         ext = ext if ext[1:].isalnum() and len(ext) <= 6 else ""
         name = f"{u.name if u else '未匹配单位'}_第{s.round_id}轮报送{ext}"
-        return _attachment(store.file_bytes(s.sha256), name, "application/octet-stream")
+        return attachment(store.file_bytes(s.sha256), name, "application/octet-stream")
 
     async def feedback(request: Request) -> Response:
         sid = int(request.path_params["sid"])
@@ -237,7 +233,7 @@ def create_app(store: Store, *, password: str | None = None, jobs: int | None = 
         if got is None:
             raise HTTPException(404, "反馈文件功能尚未安装，请在“单位”页查看问题清单。")
         name, data, media = got
-        return _attachment(data, name, media)
+        return attachment(data, name, media)
 
     # ------------------------------------------------------------ 汇总
 
@@ -256,7 +252,7 @@ def create_app(store: Store, *, password: str | None = None, jobs: int | None = 
         if name == "summary.html":  # shown in a sandbox: the summary's own script and style stay inert here
             return Response(data, media_type=media[name], headers={
                 "content-disposition": "attachment; filename=summary.html"})
-        return _attachment(data, name, media[name])
+        return attachment(data, name, media[name])
 
     # ------------------------------------------------------------ 对比
 
@@ -326,108 +322,6 @@ def create_app(store: Store, *, password: str | None = None, jobs: int | None = 
     app.state.store = store
     app.state.checker = checker
     return app
-
-
-# ---------------------------------------------------------------- helpers
-
-
-class UploadProblem(Exception):
-    pass
-
-
-def _is_plain_zip(data: bytes) -> bool:
-    """A zip of files (to unpack), not an Office package (a workbook or .docx is a zip too)."""
-    if data[:4] != b"PK\x03\x04":
-        return False
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            names = {n.lower() for n in z.namelist()}
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return False
-    return "[content_types].xml" not in names and "mimetype" not in names
-
-
-async def _received(form: FormData) -> list[tuple[str, bytes]]:
-    """(name, bytes) of every file sent, zips unpacked with the checker's caps."""
-    out: list[tuple[str, bytes]] = []
-    uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
-    if not uploads:
-        raise UploadProblem("没有收到文件：请把报送文件（或它们的zip压缩包）拖到框内，或点击选择文件。")
-    for up in uploads:
-        name = os.path.basename((up.filename or "未命名文件").replace("\\", "/")) or "未命名文件"
-        data = await up.read(MAX_FILE + 1)
-        if len(data) > MAX_FILE:
-            raise UploadProblem(f"文件“{name}”超过单个文件上限{MAX_FILE // 1024 // 1024}MB，未接收本批任何文件。")
-        if _is_plain_zip(data) or name.lower().endswith(".zip"):
-            out.extend(_unzipped(name, data))
-        else:
-            out.append((name, data))
-        if len(out) > MAX_FILES:
-            raise UploadProblem(f"一次最多接收{MAX_FILES}个文件，请分批上传。")
-    if not out:
-        raise UploadProblem("压缩包里没有文件，未接收。")
-    return out
-
-
-def _unzipped(zip_name: str, data: bytes) -> list[tuple[str, bytes]]:
-    try:
-        z = SafeZip(data, DEFAULT_LIMITS)
-        out = []
-        for entry in z.names:
-            base = os.path.basename(entry.replace("\\", "/"))
-            if not base or entry.endswith("/") or entry.startswith("__MACOSX/"):
-                continue
-            content = z.read(entry)
-            if content is not None:
-                out.append((base, content))
-        return out
-    except FileProblem as e:
-        raise UploadProblem(f"压缩包“{zip_name}”无法接收：{e.finding.message}") from None
-
-
-def _load_roster(store: Store, data: bytes, name: str) -> list[str] | None:
-    from ..generate.roster import RosterError, read_roster
-
-    if len(data) > MAX_FILE:
-        return [f"名单文件超过上限{MAX_FILE // 1024 // 1024}MB。"]
-    with tempfile.TemporaryDirectory(prefix="xxgk-roster-") as tmp:
-        p = Path(tmp) / ("roster.xlsx" if data[:4] == b"PK\x03\x04" else "roster.csv")
-        p.write_bytes(data)
-        try:
-            units = read_roster(p)
-        except RosterError as e:
-            return e.problems
-    store.set_roster(units, os.path.basename(name.replace("\\", "/"))[:200])
-    return None
-
-
-def _generated(store: Store, year: int, deadline: str, which: str) -> Response:
-    from ..form.definition import load_form
-    from ..generate.roster import Unit, unique_filenames
-    from ..generate.workbook import GenerateOptions, build_workbook
-
-    units = store.units()
-    options = GenerateOptions(deadline=deadline)
-    form = load_form()
-    as_units = [Unit(name=u.name, code=u.code, level=u.level, parent=u.parent) for u in units]
-    names = unique_filenames(as_units, year)
-    if which:
-        for u, n, ru in zip(as_units, names, units, strict=True):
-            if ru.key == which:
-                return _attachment(build_workbook(form, u, year, options), n,
-                                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        raise HTTPException(404, "名单中没有这个单位。")
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for u, n in zip(as_units, names, strict=True):
-            z.writestr(n, build_workbook(form, u, year, options))
-    return _attachment(buf.getvalue(), f"{year}年度报告填报表.zip", "application/zip")
-
-
-def _attachment(data: bytes, name: str, media: str) -> Response:
-    ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name) or "download"
-    return Response(data, media_type=media, headers={
-        "content-disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"})
 
 
 def result_rows(store: Store, year: int | None) -> list[dict[str, Any]]:
