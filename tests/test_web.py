@@ -76,6 +76,23 @@ def row_of(client: TestClient, unit: str) -> str:
 
 
 def test_round_one_and_two_with_an_accepted_warning(client: TestClient, store: Store) -> None:
+    walk_round(client, store)
+
+
+def test_the_same_round_on_postgresql() -> None:
+    from pg_server import fresh_database, postgres_server
+
+    with postgres_server() as url:
+        pg = Store.open(fresh_database(url))  # files kept in the database
+        try:
+            with TestClient(create_app(pg, jobs=1)) as c:
+                walk_round(c, pg)
+            assert pg.blobs.in_database and pg.counts()["blobs"] == 4
+        finally:
+            pg.close()
+
+
+def walk_round(client: TestClient, store: Store) -> None:
     set_roster(client)
     page = client.get("/roster").text
     assert "乡镇（3个）" in page and "某县人民政府" in page
@@ -112,6 +129,12 @@ def test_round_one_and_two_with_an_accepted_warning(client: TestClient, store: S
     assert "第1轮" in hist and "第2轮" in hist and "不通过" in hist and "通过" in hist
     assert [s.status for s in store.history("平乐镇")] == ["pass", "fail"]
     assert [s.current for s in store.history("平乐镇")] == [True, False]
+
+    # everything checked again as a new round: the decision still holds
+    r = client.post("/recheck", data={"csrf": csrf(client)})
+    assert r.status_code == 200 and client.app.state.checker.wait_idle(120)
+    assert [s.round_id for s in store.history("白鹤镇")][:1] == [3] and row_of(client, "白鹤镇") == "accepted"
+    assert row_of(client, "平乐镇") == "pass" and len(store.history("平乐镇")) == 3
 
     # the current workbook downloads byte for byte; the summary is the CLI's
     cur = store.history("平乐镇")[0]

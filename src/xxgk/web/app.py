@@ -240,6 +240,19 @@ def create_app(store: Store, *, password: str | None = None, jobs: int | None = 
     async def summary(request: Request) -> Response:
         return page(request, "summary.html", year=store.working_year(), rounds=store.rounds()[-20:])
 
+    async def recheck(request: Request) -> Response:
+        """Check every unit's current file again as a new round (e.g. after updating xxgk); the review
+        decisions hold wherever the same findings come back."""
+        await form_of(request)
+        year = store.working_year()
+        files = [(name, store.file_bytes(sha)) for _key, sha, name in store.current_files(year)]
+        if not files:
+            return page(request, "summary.html", 400, year=year, rounds=store.rounds()[-20:],
+                        error="还没有可以重新检查的报送。")
+        rid = await run_in_threadpool(store.start_round, "web", files)
+        checker.submit(rid)
+        return RedirectResponse(f"/upload?round={rid}", status_code=303)
+
     async def summary_file(request: Request) -> Response:
         name = request.path_params["name"]
         media = {"summary.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -275,6 +288,7 @@ def create_app(store: Store, *, password: str | None = None, jobs: int | None = 
         Route("/files/{sid:int}", download),
         Route("/feedback/{sid:int}", feedback),
         Route("/summary", summary),
+        Route("/recheck", recheck, methods=["POST"]),
         Route("/summary/{name}", summary_file),
         Route("/compare", compare),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
