@@ -221,6 +221,10 @@ def test_uploads_are_capped(client: TestClient, store: Store) -> None:
     r = client.post("/upload", data={"csrf": token}, headers={"accept": "application/json"},
                     files=[("files", ("炸弹.zip", buf.getvalue()))])
     assert r.status_code == 400 and "超过上限" in r.json()["error"]
+    # more files than the checker takes from a zip, in one request
+    r = client.post("/upload", data={"csrf": token}, headers={"accept": "application/json"},
+                    files=[("files", (f"{i}.txt", b"x")) for i in range(1001)])
+    assert r.status_code == 413 and "一次最多接收1000个文件" in r.json()["error"]
     # a request body over the cap is refused before it is read
     r = client.post("/upload", content=b"x",
                     headers={"content-length": str(10**10), "content-type": "multipart/form-data; boundary=x"})

@@ -7,6 +7,7 @@ inline script; every text goes through Jinja2 autoescape.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import secrets
@@ -80,7 +81,9 @@ def create_app(store: Store, *, password: str | None = None, jobs: int | None = 
     async def form_of(request: Request) -> FormData:
         try:
             form = await request.form(max_files=MAX_FILES, max_fields=200, max_part_size=64 * 1024)
-        except HTTPException:
+        except HTTPException as e:
+            if "Too many files" in str(e.detail):
+                raise HTTPException(413, f"一次最多接收{MAX_FILES}个文件，请分批上传。") from None
             raise HTTPException(400, "表单内容无法读取，请刷新页面后重试。") from None
         if not csrf_ok(request, form):
             raise HTTPException(403, "页面已过期或来源不明（安全校验未通过），请刷新页面后重新提交。")
@@ -94,6 +97,7 @@ def create_app(store: Store, *, password: str | None = None, jobs: int | None = 
             if password and password_ok(form.get("password"), password):
                 request.session["auth"] = True
                 return RedirectResponse("/results", status_code=303)
+            await asyncio.sleep(1)  # a wrong password costs a second: guessing stays slow
             return page(request, "login.html", 401, error="密码不正确，请重新输入。")
         return page(request, "login.html")
 
@@ -299,7 +303,7 @@ def create_app(store: Store, *, password: str | None = None, jobs: int | None = 
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail else "请求有误。"
         if exc.status_code == 404 and detail == "Not Found":
             detail = "没有这个页面。"
-        if request.url.path.startswith("/rounds/"):
+        if request.url.path.startswith("/rounds/") or "application/json" in request.headers.get("accept", ""):
             return JSONResponse({"error": detail}, status_code=exc.status_code)
         return page(request, "error.html", exc.status_code, message=detail)
 
