@@ -208,7 +208,8 @@ def test_a_workspace_path_that_is_a_file_is_refused(tmp_path: Path) -> None:
 def test_scratch_names_never_carry_a_path() -> None:
     from xxgk.store.checking import scratch_name
 
-    assert scratch_name(12, "../../etc/passwd") == "0000012_passwd"
-    assert scratch_name(3, "..\\\\..\\\\城关镇 2024.XLSX") == "0000003_城关镇 2024.xlsx"
-    assert scratch_name(4, "CON.xlsx") == "0000004__CON.xlsx"
-    assert "/" not in scratch_name(5, "a/b/c:d*?.html") and scratch_name(5, "a/b/c:d*?.html").endswith(".html")
+    assert scratch_name("../../etc/passwd") == "passwd"
+    assert scratch_name("..\\..\\城关镇 2024.XLSX") == "城关镇 2024.xlsx"
+    assert scratch_name("CON.xlsx") == "_CON.xlsx"
+    assert scratch_name("~$城关镇.xlsx") == "~$城关镇.xlsx"  # still a lock file to the checker
+    assert "/" not in scratch_name("a/b/c:d*?.html") and scratch_name("a/b/c:d*?.html").endswith(".html")

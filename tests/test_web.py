@@ -162,8 +162,11 @@ def test_zip_of_submissions_is_unpacked(client: TestClient) -> None:
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("收件/城关镇.xlsx", passing("城关镇"))
         z.writestr("收件/平乐镇.xlsx", passing("平乐镇"))
+        z.writestr("收件/Thumbs.db", b"\0" * 10)  # skipped by the checker, not listed as unmatched
+        z.writestr("__MACOSX/收件/._城关镇.xlsx", b"\0" * 10)  # macOS zip debris: not even received
     upload(client, [("第一批.zip", buf.getvalue())])
     assert row_of(client, "城关镇") == "pass" and row_of(client, "平乐镇") == "pass"
+    assert "未能归入名单的文件" not in client.get("/results").text
 
 
 def test_blank_workbooks_zip_and_one_unit(client: TestClient) -> None:

@@ -2,10 +2,10 @@
 current round's summaries. Uses check.run's public API only; the store holds no rules.
 
 The checker reads files from disk, so a round's files are copied from the store into a private
-scratch folder for the run. Each copy is named `<submission id>_<name>` with the uploaded name
-passed through generate.roster.safe_filename (the checker reads the year in a file name, and
-matches an unreadable file to a unit by its name, as the CLI does); the stored file itself is
-only ever addressed by its hash.
+scratch folder for the run: `<submission id>/<name>`, the uploaded name passed through
+generate.roster.safe_filename, in a folder of its own so that the name reaches the checker as
+sent (it skips lock files by name, reads the year in a file name, and matches an unreadable file
+to a unit by its name, as the CLI does). The stored file itself is only ever addressed by its hash.
 """
 
 from __future__ import annotations
@@ -36,9 +36,18 @@ def _split(name: str) -> tuple[str, str]:
     return stem, ext.lower()
 
 
-def scratch_name(sid: int, name: str) -> str:
+def scratch_name(name: str) -> str:
+    """The uploaded name made safe to create in a scratch folder (no folders, no reserved names)."""
     stem, ext = _split(name)
-    return f"{sid:07d}_{safe_filename(stem, max_len=60)}" + (f".{ext}" if ext else "")
+    return safe_filename(stem, max_len=60) + (f".{ext}" if ext else "")
+
+
+def scratch_copy(store: Store, folder: Path, key: int, sha: str, name: str) -> Path:
+    """Copy a stored file to folder/<key>/<safe name> for the checker."""
+    target = folder / f"{key:07d}" / scratch_name(name)
+    target.parent.mkdir(parents=True)
+    target.write_bytes(store.file_bytes(sha))
+    return target
 
 
 def _figures(run: RunResult, i: int, paths: list[str]) -> dict[str, float] | None:
@@ -74,9 +83,7 @@ def previous_paths(store: Store, year: int | None, folder: Path) -> list[Path]:
     out = []
     folder.mkdir()
     for n, (_key, sha, name) in enumerate(store.current_files(year - 1)):
-        p = folder / scratch_name(n, name)
-        p.write_bytes(store.file_bytes(sha))
-        out.append(p)
+        out.append(scratch_copy(store, folder, n, sha, name))
     return out
 
 
@@ -87,11 +94,9 @@ def check_round(store: Store, round_id: int, jobs: int | None = None, progress: 
     with tempfile.TemporaryDirectory(prefix="xxgk-round-") as tmp:
         folder = Path(tmp) / "files"
         folder.mkdir()
-        by_name: dict[str, tuple[int, str]] = {}
+        by_dir: dict[str, tuple[int, str]] = {}
         for s in subs:
-            name = scratch_name(s.id, s.name)
-            (folder / name).write_bytes(store.file_bytes(s.sha256))
-            by_name[name] = (s.id, s.name)
+            by_dir[scratch_copy(store, folder, s.id, s.sha256, s.name).parent.name] = (s.id, s.name)
         previous = previous_paths(store, store.working_year(), Path(tmp) / "previous")
 
         def report(done: int, total: int) -> None:
@@ -103,7 +108,7 @@ def check_round(store: Store, round_id: int, jobs: int | None = None, progress: 
             results = []
             named = []
             for i, r in enumerate(run.files):
-                sid, shown = by_name[Path(r.path).name]
+                sid, shown = by_dir[Path(r.path).parent.name]
                 r.path = shown  # what the user sent, for display
                 results.append((sid, r, _figures(run, i, paths)))
                 named.append((sid, r, shown))
@@ -119,6 +124,8 @@ def record_run(store: Store, run: RunResult) -> int:
     paths = list(figures({}, load_form()))
     items: list[tuple[int, FileResult, dict[str, float] | None, bytes]] = []
     for i, r in enumerate(run.files):
+        if r.skipped:  # lock files, Thumbs.db: nobody's report, nothing to keep
+            continue
         try:
             data = Path(r.path).read_bytes()
         except OSError:

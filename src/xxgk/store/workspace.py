@@ -352,10 +352,12 @@ class Store:
                 for r in rows}
 
     def unmatched(self) -> list[SubmissionRow]:
-        """Checked submissions that match no roster unit (unknown unit, or unreadable without a name)."""
+        """Checked submissions that match no roster unit (unknown unit, or unreadable without a name);
+        not the files the checker skips (lock files, Thumbs.db)."""
         with self.engine.connect() as conn:
             rows = conn.execute(select(submissions).where(submissions.c.checked.is_(True),
-                                                          submissions.c.unit_key.is_(None))
+                                                          submissions.c.unit_key.is_(None),
+                                                          submissions.c.status != "skipped")
                                 .order_by(submissions.c.id.desc())).mappings().all()
         return [_submission(r) for r in rows]
 
