@@ -190,6 +190,9 @@ def _record_in_store(db: str, run: object, roster: Path | None, units: list | No
         if roster and units:
             store.set_roster(units, roster.name)
         rid = record_run(store, run)  # type: ignore[arg-type]
+    except Exception as e:  # the database went away mid-run, the disk is full…: say so, no traceback
+        click.echo(f"未能记入工作区（{type(e).__name__}: {str(e)[:200]}）；汇总文件已写好，可稍后重新运行。", err=True)
+        sys.exit(2)
     finally:
         store.close()
     click.echo(f"已记入工作区（第{rid}轮）：{db}")
@@ -206,7 +209,7 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 @click.option("--files", "files_dir", type=click.Path(file_okay=False, path_type=Path),
               help="使用 postgresql:// 地址时存放收到文件的文件夹；不填则存入数据库")
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址；非本机地址必须设置密码")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="端口")
 @click.option("--password", envvar="XXGK_PASSWORD", default="", help="访问密码（也可用环境变量 XXGK_PASSWORD）")
 @click.option("--jobs", type=click.IntRange(1, 64), help="检查时的并行进程数，默认为CPU核数")
 @click.option("--no-browser", is_flag=True, help="不自动打开浏览器")
