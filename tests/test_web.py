@@ -338,3 +338,19 @@ def test_serve_says_when_its_port_is_taken(tmp_path: Path) -> None:
         port = busy.getsockname()[1]
         r = CliRunner().invoke(main, ["serve", "--data", str(tmp_path / "ws"), "--port", str(port), "--no-browser"])
     assert r.exit_code == 2 and "端口可能已被占用，请用 --port 换一个端口" in r.output
+
+
+def test_an_excel_roster_is_read_as_the_cli_reads_it(client: TestClient, tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["单位名称", "单位代码", "单位层级", "上级单位"])
+    ws.append(["城关镇", 411101, "镇", "某县人民政府"])  # a code typed as a number, a level's common spelling
+    ws.append(["县教育局", "", "县直部门", "某县人民政府"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    r = client.post("/roster", data={"csrf": csrf(client, "/roster")},
+                    files={"file": ("名单.xlsx", buf.getvalue(), "application/octet-stream")})
+    assert r.status_code == 200
+    assert "乡镇（1个）" in r.text and "县级部门（1个）" in r.text and "411101" in r.text
