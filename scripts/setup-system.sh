@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System components the tests drive: LibreOffice (real-application round trips, .docx -> PDF),
-# Chromium (the HTML summary in a real browser), CJK fonts, poppler (PDF -> PNG).
+# Chromium (the HTML summary in a real browser), CJK fonts, poppler (PDF -> PNG), PostgreSQL (the
+# store tests start their own server from its binaries: tests/pg_server.py).
 # Installs only what is missing; needs root or sudo (Debian/Ubuntu).
 set -euo pipefail
 need=()
@@ -9,6 +10,7 @@ command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui libreoffice-
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 if [ ${#need[@]} -eq 0 ]; then
   echo "system components present"
   exit 0

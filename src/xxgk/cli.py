@@ -137,8 +137,9 @@ def rules_(as_json: bool) -> None:
 @click.option("--quiet", is_flag=True, help="不显示进度条")
 @click.option("--feedback", "feedback_dir", type=click.Path(path_type=Path),
               help="为每个有问题的单位写一份反馈文件（标注副本、问题清单或说明）的文件夹，不能在报送文件夹内")
+@click.option("--db", "db", help="把本次检查记为工作区的一轮（工作区文件夹，或 postgresql://… 地址），与网页共用")
 def check(paths: tuple[Path, ...], roster: Path | None, year: int | None, previous: tuple[Path, ...],
-          out_dir: Path, jobs: int | None, quiet: bool, feedback_dir: Path | None) -> None:
+          out_dir: Path, jobs: int | None, quiet: bool, feedback_dir: Path | None, db: str | None) -> None:
     """检查一个或多个文件夹中报送的填报表（以及已发布的报告），输出汇总。
 
     \b
@@ -187,7 +188,88 @@ def check(paths: tuple[Path, ...], roster: Path | None, year: int | None, previo
         except OSError as e:  # the disk filled up or the folder went away during the run
             click.echo(f"反馈文件写入失败（{e.strerror or e}）：{feedback_dir}", err=True)
             sys.exit(2)
+    if db:
+        _record_in_store(db, run, roster, units)
     sys.exit(run.exit_code)
+
+
+def _record_in_store(db: str, run: object, roster: Path | None, units: list | None) -> None:
+    from .store import Store, StoreError
+    from .store.checking import record_run
+
+    try:
+        store = Store.open(db)
+    except StoreError as e:
+        click.echo(f"未能记入工作区：{e}", err=True)
+        sys.exit(2)
+    try:
+        if roster and units:
+            store.set_roster(units, roster.name)
+        rid = record_run(store, run)  # type: ignore[arg-type]
+    except Exception as e:  # the database went away mid-run, the disk is full…: say so, no traceback
+        click.echo(f"未能记入工作区（{type(e).__name__}: {str(e)[:200]}）；汇总文件已写好，可稍后重新运行。", err=True)
+        sys.exit(2)
+    finally:
+        store.close()
+    click.echo(f"已记入工作区（第{rid}轮）：{db}")
+
+
+# ---------------------------------------------------------------- serve
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+@main.command()
+@click.option("--data", default="xxgk-工作区", show_default=True,
+              help="工作区：文件夹（内含SQLite数据库和收到的文件），或 postgresql://… 地址")
+@click.option("--files", "files_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="使用 postgresql:// 地址时存放收到文件的文件夹；不填则存入数据库")
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址；非本机地址必须设置密码")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="端口")
+@click.option("--password", envvar="XXGK_PASSWORD", default="", help="访问密码（也可用环境变量 XXGK_PASSWORD）")
+@click.option("--jobs", type=click.IntRange(1, 64), help="检查时的并行进程数，默认为CPU核数")
+@click.option("--no-browser", is_flag=True, help="不自动打开浏览器")
+def serve(data: str, files_dir: Path | None, host: str, port: int, password: str, jobs: int | None,
+          no_browser: bool) -> None:
+    """在浏览器中收集和检查各单位的报送（名单、生成、收件、检查结果、汇总、对比）。
+
+    \b
+    例：xxgk serve --data 2024年报收集
+    """
+    if host not in LOOPBACK and not password:
+        click.echo(f"监听地址 {host} 不是本机地址，其他电脑也能访问：请用 --password 或环境变量 XXGK_PASSWORD "
+                   "设置访问密码后再启动；仅本机使用请去掉 --host。", err=True)
+        sys.exit(2)
+    import socket
+    import threading
+    import webbrowser
+
+    import uvicorn
+
+    from .store import Store, StoreError
+    from .web.app import create_app
+
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.bind((host, port))
+    except OSError as e:
+        click.echo(f"无法在 {host}:{port} 上启动（{e.strerror or e}）：端口可能已被占用，请用 --port 换一个端口。",
+                   err=True)
+        sys.exit(2)
+    try:
+        store = Store.open(data, files_dir)
+    except StoreError as e:
+        click.echo(str(e), err=True)
+        sys.exit(2)
+    app = create_app(store, password=password or None, jobs=jobs)
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
+    click.echo(f"已启动：{url}（工作区：{data}；按 Ctrl+C 停止）")
+    if not no_browser:
+        threading.Timer(1.0, lambda: webbrowser.open(url)).start()
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        store.close()
 
 
 # ---------------------------------------------------------------- import / render

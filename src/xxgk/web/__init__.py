@@ -1,0 +1,1 @@
+"""`xxgk serve`: the county office's collection round in a browser, over the store."""
