@@ -37,6 +37,7 @@ from typing import Any
 from .. import errorlog
 from ..document import figures, get_path, is_imported, set_path
 from ..form.definition import Form, load_form, parse_expr, per_form
+from ..outputs import LOCK_NAME, OUTPUT_MARK, TEMP_PREFIX
 from ..read.limits import DEFAULT_LIMITS, ReadTimeout, time_limit
 from ..read.safe_open import special_kind
 from ..report.model import FileResult, FileStore, Finding, Locator, RunResult, catalogue, finding
@@ -77,6 +78,8 @@ def skip_reason(name: str) -> str | None:
         return "Excel/WPS 打开文件时产生的临时锁定文件（~$开头），不是报送文件"
     if name.startswith(".~lock.") and name.endswith("#"):
         return "LibreOffice 打开文件时产生的临时锁定文件，不是报送文件"
+    if name in (LOCK_NAME, OUTPUT_MARK):
+        return "xxgk 运行时使用的锁文件或标记文件，不是报送文件"
     if name.lower() in SKIP_NAMES:
         return SKIP_NAMES[name.lower()] + "，不是报送文件"
     return None
@@ -109,6 +112,9 @@ def iter_entries(paths: Sequence[Path]) -> Iterator[Entry]:
         except OSError as e:
             yield Entry(d, error=f"无法打开文件夹（{e.strerror or e}）")
             return
+        if OUTPUT_MARK in names:
+            yield Entry(d, skip="这是 xxgk check 的汇总输出文件夹，不是报送文件")
+            return
         inner = ancestors | {key}
         for name in names:
             p = d / name
@@ -118,6 +124,9 @@ def iter_entries(paths: Sequence[Path]) -> Iterator[Entry]:
                 yield Entry(p, error=_os_reason(e))
                 continue
             if stat.S_ISDIR(cst.st_mode):
+                if name.startswith(TEMP_PREFIX):
+                    yield Entry(p, skip="这是 xxgk generate 中断后留下的临时文件夹，不是报送文件")
+                    continue
                 yield from walk(p, cst, inner)
             elif stat.S_ISREG(cst.st_mode):
                 yield file_entry(p, cst)
