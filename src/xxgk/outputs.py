@@ -5,8 +5,9 @@ named so that nothing is overwritten, and left clean when a run is interrupted.
   regular file, not in /proc, /sys or /dev (so not /dev/null), and not equal to or inside an input
   folder — unless it is a subfolder named for the purpose (汇总/结果/输出/summary/output/out) that
   is empty or holds only an earlier run's output. Problems raise `OutputError` (Chinese; exit 2).
-- `locked`: an exclusive flock on `.xxgk.lock` in the output folder; a second run on the same
-  folder is refused at once (exit 2) rather than waiting: it says which folder is busy.
+- `locked`: an exclusive POSIX lock (lockf: held by this process only, not by the worker processes
+  it forks, and released when it dies, even by SIGKILL) on `.xxgk.lock` in the output folder; a second run on the same
+  folder waits up to 10 s, then is refused (exit 2) with a message naming the busy folder.
 - `unique_target`: a file name in a folder that no earlier output of this run, no existing file
   and no input uses ("名称 (2).json").
 - `interrupt_cleanup`: SIGTERM is turned into the same KeyboardInterrupt as Ctrl+C, so the
@@ -21,12 +22,14 @@ import os
 import signal
 import stat
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .sanitize import path_display
 
 LOCK_NAME = ".xxgk.lock"
+LOCK_WAIT = 10.0  # seconds a second run waits for the folder before it refuses
 TEMP_PREFIX = ".xxgk-tmp-"  # generate's temporary folder; `check` skips folders so named
 OUTPUT_MARK = ".xxgk-output"  # written into a summary folder: `check` then never reads it as input
 _SYSTEM_ROOTS = ("/proc", "/sys", "/dev")
@@ -139,8 +142,10 @@ def check_out_file(out: Path, inputs: Iterable[Path] = (), *, what: str = "输�
 
 
 @contextlib.contextmanager
-def locked(out_dir: Path, *, mark_output: bool = False) -> Iterator[None]:
-    """Hold an exclusive lock on the output folder for the block; refuse if another run holds it."""
+def locked(out_dir: Path, *, mark_output: bool = False, wait: float = LOCK_WAIT) -> Iterator[None]:
+    """Hold an exclusive lock on the output folder for the block. When another run holds it, wait
+    up to `wait` seconds (a run that just ended may leave worker processes for a moment), then
+    refuse."""
     import fcntl
 
     out_dir = Path(out_dir)
@@ -149,11 +154,16 @@ def locked(out_dir: Path, *, mark_output: bool = False) -> Iterator[None]:
     except OSError as e:
         raise OutputError(f"无法在输出文件夹“{_shown(out_dir)}”中创建锁文件：{e.strerror or e}。") from None
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise OutputError(f"输出文件夹“{_shown(out_dir)}”正被另一个xxgk运行写入；请等它结束后再运行，"
-                              "或用 --out 换一个文件夹。") from None
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if time.monotonic() >= deadline:
+                    raise OutputError(f"输出文件夹“{_shown(out_dir)}”正被另一个xxgk运行写入；请等它结束后再运行，"
+                                      "或用 --out 换一个文件夹。") from None
+                time.sleep(0.2)
         if mark_output:
             with contextlib.suppress(OSError):
                 (out_dir / OUTPUT_MARK).write_text("xxgk check 的汇总输出文件夹；检查时不作为报送文件读取。\n",

@@ -6,10 +6,12 @@ as `FileProblem`, which carries the finding the caller reports; nothing else esc
 
 from __future__ import annotations
 
+import codecs
 import errno
 import io
 import os
 import posixpath
+import re
 import stat
 import unicodedata
 import zipfile
@@ -173,11 +175,28 @@ def utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+
+
+def declared_charset(data: bytes) -> tuple[str, ...]:
+    """The encoding a page declares in <meta charset> (an ASCII-compatible one), if Python knows it."""
+    m = _CHARSET.search(data[:4096])
+    if not m:
+        return ()
+    try:
+        enc = codecs.lookup(m.group(1).decode("ascii")).name
+    except LookupError:
+        return ()
+    return () if enc.startswith(("utf-16", "utf-32")) else (enc,)
+
+
 def decode_text(data: bytes) -> str | None:
     """Decode UTF-8 (with or without BOM), UTF-16 (BOM, or ASCII-led without one), or GB18030; None if it
     is not text."""
     text: str | None = None
     wide = utf16_without_bom(data[:4])
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        wide = "utf-32"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or wide:
         try:
             text = data.decode(wide or "utf-16")
@@ -186,7 +205,7 @@ def decode_text(data: bytes) -> str | None:
     else:
         if b"\x00" in data[:8192]:
             return None
-        for enc in ("utf-8-sig", "gb18030"):
+        for enc in ("utf-8-sig", *declared_charset(data), "gb18030"):
             try:
                 text = data.decode(enc)
                 break
