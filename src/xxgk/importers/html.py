@@ -12,7 +12,8 @@ import lxml.html
 from lxml import etree
 
 from ..read.limits import DEFAULT_LIMITS, CellBudget, Limits, check_text_length, too_large
-from ..read.safe_open import utf16_without_bom
+from ..read.safe_open import FileProblem, utf16_without_bom
+from ..report.model import finding
 from .base import ImportResult
 from .common import Block, Cell, Para, Table, build_document
 
@@ -199,4 +200,8 @@ def import_html(data: bytes, name: str, *, limits: Limits = DEFAULT_LIMITS) -> I
     check_text_length(text, limits, "网页文本")
     if text.count("<") > limits.max_elements:
         raise too_large(f"网页中约有{text.count('<')}个标记，超过上限{limits.max_elements}个")
-    return build_document(html_blocks(text, limits), kind="html", name=name, data=data)
+    try:
+        blocks = html_blocks(text, limits)
+    except (etree.ParserError, etree.XMLSyntaxError):  # nothing but whitespace, comments or a bare prolog
+        raise FileProblem(finding("FILE-NOT-REPORT", location=name, reason="网页中没有任何正文内容")) from None
+    return build_document(blocks, kind="html", name=name, data=data)
