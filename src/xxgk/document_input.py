@@ -176,7 +176,9 @@ def validate_input(doc: Any, form: Form | None = None) -> list[str]:
     if problems:
         return problems
     name = get_path(doc, "unit.name", None)
-    if not isinstance(name, str) or not name.strip():
+    if isinstance(name, str) and len(name) > 100:  # a unit name is short; the .docx title holds 255 at most
+        problems.append(f"字段 unit.name（单位名称）有{len(name)}个字符，超过上限100个")
+    elif not isinstance(name, str) or not name.strip():
         problems.append(f"字段 unit.name（单位名称）应为非空文本，现为{_shape(name) if name is not None else '空'}")
     year = doc.get("year")
     if not (type(year) is int and 2000 <= year <= 2100):
