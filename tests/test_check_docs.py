@@ -77,7 +77,7 @@ def suqian(year: int = 2024, level: str = "市级政府") -> dict[str, Any]:
 
 
 class Loaded:
-    """Stands in for xxgk.read.load.Loaded in unit tests."""
+    """Stands in for xxgk.check.load.Loaded in unit tests."""
 
     def __init__(self, document: dict[str, Any] | None, kind: str = "workbook", findings: list | None = None,
                  path: str = "x.xlsx", skipped: bool = False):

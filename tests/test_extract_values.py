@@ -6,9 +6,9 @@ import pytest
 
 from test_read_helpers import UNIT, YEAR, edit, fill, generated, replace_cell, set_cells, sheet_part, style_of
 from xxgk.check.extract import parse_number_text
+from xxgk.check.load import read_bytes
 from xxgk.document import get_path
 from xxgk.form.definition import load_form
-from xxgk.read.load import read_bytes
 
 FORM = load_form()
 T3 = "三、收到和处理政府信息公开申请情况"

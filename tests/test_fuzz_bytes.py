@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hostile.corpus import LO_FIXTURES, members, passing, rezip
+from xxgk.check.load import read_bytes
 from xxgk.check.run import check_loaded
 from xxgk.document import figures
 from xxgk.form.definition import load_form
-from xxgk.read.load import read_bytes
 
 STATUSES = {"pass", "warn", "fail", "error"}
 BASES: dict[str, bytes] = {"generated": passing("城关镇")}

@@ -23,10 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hostile.corpus import passing
+from xxgk.check.load import read_bytes
 from xxgk.check.run import check_loaded
 from xxgk.form.definition import load_form
 from xxgk.generate.fill import set_cells
-from xxgk.read.load import read_bytes
 from xxgk.report.model import FileResult, RunResult
 from xxgk.report.writers import write_summaries
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from test_read_helpers import edit, generated, parts, rezip, sheet_part
-from xxgk.read.load import Limits, read_bytes, read_file
+from xxgk.check.load import Limits, read_bytes, read_file
 from xxgk.read.safe_open import FileProblem, SafeZip
 
 

@@ -133,7 +133,7 @@ def test_render_file_from_json_and_errors(tmp_path: Path, doc: dict) -> None:
 
 
 def test_render_file_from_workbook(tmp_path: Path, doc: dict, monkeypatch: pytest.MonkeyPatch) -> None:
-    import xxgk.read.load as load
+    import xxgk.check.load as load
 
     book = tmp_path / "小浪底镇.xlsx"
     book.write_bytes(b"PK")

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import REQUIRE_APPS
 from test_read_helpers import fill, generated
-from xxgk.read.load import read_file
+from xxgk.check.load import read_file
 
 pytestmark = pytest.mark.libreoffice
 

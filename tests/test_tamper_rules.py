@@ -16,9 +16,9 @@ from test_read_helpers import (
     style_of,
     text_cell,
 )
+from xxgk.check.load import read_bytes
 from xxgk.check.rules import evaluate
 from xxgk.form.definition import META_SHEET, load_form
-from xxgk.read.load import read_bytes
 
 FORM = load_form()
 COVER = "填报说明"

@@ -19,7 +19,43 @@ class UsageProblem(click.UsageError):
     exit_code = 2
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def fail(message: str, code: int = 2) -> None:
+    """A Chinese error on stderr and the exit code (2: usage, paths, internal errors)."""
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+class _Guarded(click.Group):
+    """No traceback reaches the user: an output-path problem is a Chinese usage error (exit 2), any
+    other unexpected error a Chinese message naming the log file that holds the detail (exit 2)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from .outputs import OutputError
+
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except OutputError as e:
+            fail(str(e))
+        except RecursionError as e:
+            _internal(e, "输入的结构嵌套过深")
+        except MemoryError as e:
+            _internal(e, "内存不足")
+        except Exception as e:
+            _internal(e, None)
+        return None
+
+
+def _internal(e: BaseException, what: str | None) -> None:
+    from . import errorlog
+
+    where = errorlog.record(" ".join(sys.argv), e)
+    detail = f"详情已记录在 {where}" if where else "详情未能记录"
+    fail(f"xxgk 运行出错（{what or errorlog.summary(e)}），未完成。{detail}；请把该文件和所用的命令反馈给技术支持。")
+
+
+@click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="xxgk")
 def main() -> None:
     """xxgk：政府信息公开工作年度报告 填报表生成、批量检查、导入和排版工具。"""
@@ -49,6 +85,8 @@ def generate(roster: Path | None, unit_name: str | None, code: str, level: str, 
     """
     from .generate.roster import RosterError, Unit, read_roster
     from .generate.workbook import GenerateOptions, generate_roster, write_workbook
+    from .outputs import check_out_dir, check_out_file, interrupt_cleanup, locked
+    from .sanitize import path_display
 
     options = GenerateOptions(deadline=deadline, password=password)
     if roster and unit_name:
@@ -56,13 +94,15 @@ def generate(roster: Path | None, unit_name: str | None, code: str, level: str, 
     if roster:
         if not out_dir:
             raise UsageProblem("使用 --roster 时请用 --out 指定输出文件夹。")
+        check_out_dir(out_dir, [roster])
         try:
             units = read_roster(roster)
         except RosterError as e:
             click.echo(f"名单有误，未生成任何文件：\n{e}", err=True)
             sys.exit(2)
-        written = generate_roster(units, year, out_dir, options)
-        click.echo(f"已为 {len(written)} 个单位生成填报表，保存在 {out_dir}")
+        with locked(out_dir), interrupt_cleanup():  # Ctrl+C or SIGTERM: the temporary folder is removed
+            written = generate_roster(units, year, out_dir, options)
+        click.echo(f"已为 {len(written)} 个单位生成填报表，保存在 {path_display(out_dir)}")
         return
     if not unit_name or not out_file:
         raise UsageProblem("请用 --roster … --out 文件夹，或 --unit 单位名称 -o 文件.xlsx。")
@@ -71,6 +111,7 @@ def generate(roster: Path | None, unit_name: str | None, code: str, level: str, 
     lv = load_form().normalise_level(level)
     if lv is None:
         raise UsageProblem(f"单位层级“{level}”无法识别，可选：{'、'.join(load_form().unit_levels)}。")
+    check_out_file(out_file)
     write_workbook(Unit(name=unit_name.strip(), code=code, level=lv, parent=parent), year, out_file, options)
     click.echo(f"已生成 {out_file}")
 
@@ -145,20 +186,30 @@ def check(paths: tuple[Path, ...], roster: Path | None, year: int | None, previo
     \b
     例：xxgk check 报送/ --roster samples/roster.csv --out summary/ --feedback feedback/
     """
-    from .check.run import check_paths
-    from .generate.roster import RosterError, read_roster
-    from .report.console import render_console
-    from .report.writers import write_summaries
+    from .outputs import check_out_dir, locked
 
     for p in paths:
         if not p.exists() and not p.is_symlink():
             raise UsageProblem(f"找不到路径：{p}")
+    check_out_dir(out_dir, [*paths, *previous, *([roster] if roster else [])],
+                  output_names=("summary.xlsx", "summary.json", "summary.html"))
     if feedback_dir is not None:
         from .report.feedback import target_problem
 
         problem = target_problem(feedback_dir, paths)
         if problem:
             raise UsageProblem(problem)
+    with locked(out_dir, mark_output=True):  # a second run on the same --out is refused, not interleaved
+        _check(paths, roster, year, previous, out_dir, jobs, quiet, feedback_dir, db)
+
+
+def _check(paths: tuple[Path, ...], roster: Path | None, year: int | None, previous: tuple[Path, ...],
+           out_dir: Path, jobs: int | None, quiet: bool, feedback_dir: Path | None, db: str | None) -> None:
+    from .check.run import check_paths
+    from .generate.roster import RosterError, read_roster
+    from .report.console import render_console
+    from .report.writers import write_summaries
+
     units = None
     if roster:
         try:
@@ -281,26 +332,44 @@ def serve(data: str, files_dir: Path | None, host: str, port: int, password: str
               show_default=True, help="输出文件夹（每个报告一个 JSON 文档）")
 def import_(files: tuple[Path, ...], out_dir: Path) -> None:
     """把已发布的报告（文本、HTML、Word .docx）转换为报告文档（JSON）。"""
-    from .importers import import_file
+    from .outputs import check_out_dir, locked
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    check_out_dir(out_dir)
+    with locked(out_dir):
+        sys.exit(_import(files, out_dir))
+
+
+def _import(files: tuple[Path, ...], out_dir: Path) -> int:
+    """Each file read by the checker's loader (same caps, time limit, regular files only); each
+    document written atomically under a name no other output or input has (the run says so)."""
+    from .atomic import atomic_write
+    from .check.load import read_file
+    from .outputs import unique_target
+    from .sanitize import for_terminal, path_display
+
     worst = 0
-    stems = [f.stem for f in files]
+    taken: set[str] = set()
     for f in files:
-        result = import_file(f)
-        # report.txt and report.html side by side must not overwrite each other's output
-        target = out_dir / ((f.stem if stems.count(f.stem) == 1 else f.name) + ".json")
-        if result.document is not None:
-            target.write_text(json.dumps(result.document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-            click.echo(f"{f} → {target}")
+        loaded = read_file(f)
+        shown = path_display(f)
+        if loaded.document is not None:
+            target = unique_target(out_dir, f.stem, ".json", taken, files)
+            data = json.dumps(loaded.document, ensure_ascii=False, indent=2) + "\n"
+            atomic_write(target, data.encode("utf-8", "surrogatepass"))
+            renamed = ("" if target.name == f.stem + ".json"
+                       else f"（同名文件已存在，另存为 {path_display(target.name)}）")
+            click.echo(f"{shown} → {path_display(target)}{renamed}")
+        elif loaded.skipped:
+            worst = 1
+            click.echo(f"{shown}：已跳过", err=True)
         else:
             worst = 1
-            click.echo(f"{f}：无法导入", err=True)
-        for fd in result.findings:
+            click.echo(f"{shown}：无法导入", err=True)
+        for fd in loaded.findings:
             if fd.severity == "error":
                 worst = 1
-            click.echo(f"  [{fd.rule}] {fd.where} {fd.message}", err=True)
-    sys.exit(worst)
+            click.echo(f"  [{fd.rule}] {for_terminal(fd.where)} {for_terminal(fd.message)}", err=True)
+    return worst
 
 
 @main.command()
@@ -309,10 +378,18 @@ def import_(files: tuple[Path, ...], out_dir: Path) -> None:
               help="输出文件：.docx、.html 或 .md")
 def render(source: Path, out: Path) -> None:
     """由填好的工作簿或报告文档生成可发布的年度报告（.docx / .html / .md）。"""
+    from .document_input import DocumentInputError, load_document
+    from .outputs import check_out_file
     from .render import RenderError, render_file
 
+    check_out_file(out, [source])
     try:
+        if source.suffix.lower() == ".json":
+            load_document(source)  # the document is validated before render: a clear error naming the field
         render_file(source, out)
+    except DocumentInputError as e:
+        click.echo(str(e), err=True)
+        sys.exit(1)
     except RenderError as e:
         click.echo(str(e), err=True)
         sys.exit(1)

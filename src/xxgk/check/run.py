@@ -22,22 +22,24 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
-import signal
 import stat
-import threading
 import time
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from .. import errorlog
 from ..document import figures, get_path, is_imported, set_path
 from ..form.definition import Form, load_form, parse_expr, per_form
+from ..outputs import LOCK_NAME, OUTPUT_MARK, TEMP_PREFIX
+from ..read.limits import DEFAULT_LIMITS, ReadTimeout, time_limit
+from ..read.safe_open import special_kind
 from ..report.model import FileResult, FileStore, Finding, Locator, RunResult, catalogue, finding
 from . import rules as rules_engine
 from .roster import RosterIndex, apply_roster
@@ -47,16 +49,18 @@ from .validate import invalid_paths, validate_document
 DEFAULT_TIMEOUT = 60.0  # seconds per file; a normal workbook takes well under a second
 SKIP_NAMES = {".ds_store": "macOS 系统文件", "thumbs.db": "Windows 缩略图缓存文件", "desktop.ini": "Windows 系统文件"}
 
-# Tests may replace the reader (the real one is xxgk.read.load.read_file).
+# Tests may replace the reader (the real one is xxgk.check.load.read_file).
 READER: Callable[[Path], Any] | None = None
 
 
 def _read(path: Path) -> Any:
     if READER is not None:
         return READER(path)
-    from ..read.load import read_file
+    from .load import read_file
 
-    return read_file(path)
+    timeout = _STATE.get("timeout")
+    limits = replace(DEFAULT_LIMITS, seconds=float(timeout)) if timeout else DEFAULT_LIMITS
+    return read_file(path, limits=limits)
 
 
 # ---------------------------------------------------------------- walking the inputs
@@ -74,6 +78,8 @@ def skip_reason(name: str) -> str | None:
         return "Excel/WPS 打开文件时产生的临时锁定文件（~$开头），不是报送文件"
     if name.startswith(".~lock.") and name.endswith("#"):
         return "LibreOffice 打开文件时产生的临时锁定文件，不是报送文件"
+    if name in (LOCK_NAME, OUTPUT_MARK):
+        return "xxgk 运行时使用的锁文件或标记文件，不是报送文件"
     if name.lower() in SKIP_NAMES:
         return SKIP_NAMES[name.lower()] + "，不是报送文件"
     return None
@@ -106,6 +112,9 @@ def iter_entries(paths: Sequence[Path]) -> Iterator[Entry]:
         except OSError as e:
             yield Entry(d, error=f"无法打开文件夹（{e.strerror or e}）")
             return
+        if OUTPUT_MARK in names:
+            yield Entry(d, skip="这是 xxgk check 的汇总输出文件夹，不是报送文件")
+            return
         inner = ancestors | {key}
         for name in names:
             p = d / name
@@ -115,11 +124,14 @@ def iter_entries(paths: Sequence[Path]) -> Iterator[Entry]:
                 yield Entry(p, error=_os_reason(e))
                 continue
             if stat.S_ISDIR(cst.st_mode):
+                if name.startswith(TEMP_PREFIX):
+                    yield Entry(p, skip="这是 xxgk generate 中断后留下的临时文件夹，不是报送文件")
+                    continue
                 yield from walk(p, cst, inner)
             elif stat.S_ISREG(cst.st_mode):
                 yield file_entry(p, cst)
             else:
-                yield Entry(p, skip="不是普通文件（设备、管道或套接字）")
+                yield Entry(p, skip=_special(cst.st_mode))
 
     try:
         for p in paths:
@@ -134,10 +146,14 @@ def iter_entries(paths: Sequence[Path]) -> Iterator[Entry]:
             elif stat.S_ISREG(st.st_mode):
                 yield file_entry(p, st)
             else:
-                yield Entry(p, skip="不是普通文件（设备、管道或套接字）")
+                yield Entry(p, skip=_special(st.st_mode))
     finally:  # walk and file_entry form a reference cycle: free the sets now, not at the next gc
         seen_files.clear()
         seen_dirs.clear()
+
+
+def _special(mode: int) -> str:
+    return f"不是普通文件（{special_kind(mode) or '特殊文件'}），未读取"
 
 
 def _os_reason(e: OSError) -> str:
@@ -274,9 +290,11 @@ def check_file(path: Path, form: Form | None = None, previous: dict | None = Non
         try:
             loaded = _read(path)
             r = check_loaded(path, loaded, form, (lambda _d: previous) if previous is not None else None, year)
+        except ReadTimeout:
+            r = FileResult(path=str(path), findings=[finding("FILE-TIMEOUT", location="文件",
+                                                             seconds=_fmt_seconds(DEFAULT_TIMEOUT))])
         except Exception as e:  # a bug must not stop a run of many files
-            r = FileResult(path=str(path), findings=[finding("CHECK-INTERNAL", location="文件",
-                                                             reason=f"{type(e).__name__}: {e}"[:200])])
+            r = FileResult(path=str(path), findings=[_internal(path, e)])
     r.seconds = time.perf_counter() - t0
     return r
 
@@ -338,33 +356,9 @@ class PreviousIndex:
 _STATE: dict[str, Any] = {}
 
 
-class _Timeout(Exception):
-    pass
-
-
-def _on_alarm(signum: int, frame: Any) -> None:
-    raise _Timeout()
-
-
 def _init(state: dict[str, Any]) -> None:
     _STATE.clear()
     _STATE.update(state)
-
-
-@contextlib.contextmanager
-def _time_limit(seconds: float | None) -> Iterator[None]:
-    usable = (seconds and seconds > 0 and hasattr(signal, "setitimer")
-              and threading.current_thread() is threading.main_thread())
-    if not usable:
-        yield
-        return
-    old = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 @per_form
@@ -416,19 +410,18 @@ def _check_task(path_text: str) -> tuple[FileResult, array | None]:
     t0 = time.perf_counter()
     prev: PreviousIndex | None = _STATE.get("previous")
     try:
-        with _time_limit(_STATE.get("timeout")):
+        with time_limit(_STATE.get("timeout")):
             reason = skip_reason(path.name)
             if reason:
                 r = entry_result(Entry(path, skip=reason))
             else:
                 loaded = _read(path)
                 r = check_loaded(path, loaded, None, prev.lookup if prev else None, _STATE.get("year"))
-    except _Timeout:
+    except ReadTimeout:
         r = FileResult(path=path_text, findings=[finding("FILE-TIMEOUT", location="文件",
                                                          seconds=_fmt_seconds(_STATE.get("timeout")))])
     except Exception as e:
-        r = FileResult(path=path_text, findings=[finding("CHECK-INTERNAL", location="文件",
-                                                         reason=f"{type(e).__name__}: {e}"[:200])])
+        r = FileResult(path=path_text, findings=[_internal(path, e)])
     r.seconds = time.perf_counter() - t0
     vec = None
     if r.document is not None:
@@ -440,14 +433,21 @@ def _check_task(path_text: str) -> tuple[FileResult, array | None]:
 
 def _prev_task(path_text: str) -> PrevUnit | None:
     try:
-        with _time_limit(_STATE.get("timeout")):
+        with time_limit(_STATE.get("timeout")):
             loaded = _read(Path(path_text))
             if getattr(loaded, "skipped", False) or loaded.document is None:
                 return None
             doc = loaded.document
             return slim_previous(_form_for(getattr(loaded, "form_version", None) or _doc_form_version(doc)), doc)
-    except (_Timeout, Exception):
+    except (ReadTimeout, Exception):
         return None
+
+
+def _internal(path: Path, e: BaseException) -> Finding:
+    """CHECK-INTERNAL for a bug met on one file: the user reads the kind and where the log is."""
+    where = errorlog.record(f"check {path}", e)
+    reason = errorlog.summary(e) + (f"；详情已记录在{where}" if where else "")
+    return finding("CHECK-INTERNAL", location="文件", reason=reason)
 
 
 def _fmt_seconds(s: Any) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import tempfile
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from xlsxwriter.utility import xl_cell_to_rowcol
 
 from .. import __version__
 from ..form.definition import CHECK_SHEET, META_SHEET, Field, Form, load_form
+from ..outputs import fresh_temp_dir
 from .formulas import _runs, excel_formula, side_terms, terms_formula
 from .roster import Unit, unique_filenames
 
@@ -411,7 +411,7 @@ def generate_roster(units: list[Unit], year: int, out_dir: Path, options: Genera
     names = unique_filenames(units, year)
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    tmp = fresh_temp_dir(out_dir)
     try:
         tasks = [(u, year, str(tmp / n), options) for u, n in zip(units, names, strict=True)]
         jobs = jobs or min(os.cpu_count() or 1, 8)

@@ -11,6 +11,9 @@ import re
 import lxml.html
 from lxml import etree
 
+from ..read.limits import DEFAULT_LIMITS, CellBudget, Limits, check_text_length, too_large
+from ..read.safe_open import FileProblem, utf16_without_bom
+from ..report.model import finding
 from .base import ImportResult
 from .common import Block, Cell, Para, Table, build_document
 
@@ -23,19 +26,29 @@ _SKIP_TAGS = {"script", "style", "head", "noscript", "template", "iframe", "obje
 _GB = {"gb2312", "gbk", "gb_2312-80", "x-gbk", "gb18030", "cp936"}
 
 
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
 def decode_html(data: bytes) -> str:
-    """The declared charset (GB2312/GBK read as GB18030), else UTF-8, else GB18030."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
+    """A byte order mark first; then UTF-16 without one; then the declared charset (GB2312/GBK read
+    as GB18030; a declared UTF-16/32 on bytes that are not is ignored); else UTF-8, else GB18030."""
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom):].decode(enc, errors="replace")
+    wide = utf16_without_bom(data[:4])
+    if wide:
+        return data.decode(wide, errors="replace")
     m = _CHARSET.search(data[:4096])
     if m:
         enc = m.group(1).decode("ascii", "ignore").lower()
         if enc in _GB:
             enc = "gb18030"
-        try:
-            return data.decode(enc)
-        except (LookupError, UnicodeDecodeError):
-            pass
+        if not enc.startswith(("utf-16", "utf-32", "ucs")):  # the bytes were ASCII-compatible: it lies
+            try:
+                return data.decode(enc)
+            except (LookupError, UnicodeDecodeError):
+                pass
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -47,9 +60,7 @@ def _cell_text(el: etree._Element) -> str:
 
     def walk(e: etree._Element) -> None:
         if not isinstance(e.tag, str) or e.tag in _SKIP_TAGS:
-            if e.tail and isinstance(e.tag, str):
-                parts.append(e.tail)
-            return
+            return  # its tail is the parent's to add (adding it here too read <script>…</script>3 as 33)
         if e.tag == "br" or e.tag in _BLOCK_TAGS:
             parts.append(" ")
         if e.text:
@@ -106,8 +117,42 @@ def _owner(tr: etree._Element) -> etree._Element | None:
     return p
 
 
-def html_blocks(text: str) -> list[Block]:
+def _span_attr(el: etree._Element, name: str, budget: CellBudget, where: str) -> int:
+    """A rowspan/colspan as browsers read it (leading digits), checked against the span cap."""
+    m = re.match(r"\s*(\d+)", el.get(name, "1") or "1")
+    value = int(m.group(1)[:12]) if m else 1
+    budget.span(value, where)
+    return max(1, value)
+
+
+def check_html_tables(root: etree._Element, limits: Limits) -> None:
+    """FILE-TOO-LARGE before any grid is built when the tables' cells after rowspan/colspan exceed
+    the caps (colspan=100 repeated thousands of times was a grid of gigabytes)."""
+    budget = CellBudget(limits)
+    for n, table in enumerate(root.iter("table"), 1):
+        where = f"第{n}个表格"
+        rows = [tr for tr in table.iter("tr") if _owner(tr) is table]
+        cells = 0
+        width = 0
+        spill = 0  # columns that cells with rowspan push into later rows
+        for tr in rows:
+            row_width = 0
+            for td in tr:
+                if not isinstance(td.tag, str) or td.tag not in ("td", "th"):
+                    continue
+                rs, cs = _span_attr(td, "rowspan", budget, where), _span_attr(td, "colspan", budget, where)
+                row_width += cs
+                cells += rs * cs
+                if rs > 1:
+                    spill += cs
+            width = max(width, row_width)
+            budget.row(min(row_width + spill, 10 ** 12), where)
+        budget.table(len(rows), max(cells, len(rows) * min(width + spill, 10 ** 12)), where)
+
+
+def html_blocks(text: str, limits: Limits = DEFAULT_LIMITS) -> list[Block]:
     root = lxml.html.document_fromstring(text)
+    check_html_tables(root, limits)
     blocks: list[Block] = []
     line: list[str] = []
 
@@ -150,5 +195,13 @@ def html_blocks(text: str) -> list[Block]:
     return blocks
 
 
-def import_html(data: bytes, name: str) -> ImportResult:
-    return build_document(html_blocks(decode_html(data)), kind="html", name=name, data=data)
+def import_html(data: bytes, name: str, *, limits: Limits = DEFAULT_LIMITS) -> ImportResult:
+    text = decode_html(data)
+    check_text_length(text, limits, "网页文本")
+    if text.count("<") > limits.max_elements:
+        raise too_large(f"网页中约有{text.count('<')}个标记，超过上限{limits.max_elements}个")
+    try:
+        blocks = html_blocks(text, limits)
+    except (etree.ParserError, etree.XMLSyntaxError):  # nothing but whitespace, comments or a bare prolog
+        raise FileProblem(finding("FILE-NOT-REPORT", location=name, reason="网页中没有任何正文内容")) from None
+    return build_document(blocks, kind="html", name=name, data=data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..read.limits import DEFAULT_LIMITS, Limits, check_text_length, too_large
 from ..read.safe_open import decode_text as safe_decode
 from .base import ImportResult
 from .common import Block, Cell, Para, Table, build_document
@@ -59,5 +60,20 @@ def text_blocks(text: str) -> list[Block]:
     return blocks
 
 
-def import_text(data: bytes, name: str) -> ImportResult:
-    return build_document(text_blocks(decode_text(data)), kind="text", name=name, data=data)
+def check_text_limits(text: str, limits: Limits) -> None:
+    """FILE-TOO-LARGE before a text is split into table cells: a 48 MB file of tabs would be 48
+    million cells (several GB as Python strings)."""
+    check_text_length(text, limits)
+    tabs = text.count("\t")
+    if tabs + text.count("|") > limits.max_cells:
+        raise too_large(f"文本中的表格分隔符（制表符或|）共{tabs + text.count('|')}个，超过上限{limits.max_cells}个")
+    if tabs > limits.max_columns:
+        widest = max(line.count("\t") for line in text.split("\n"))
+        if widest + 1 > limits.max_columns:
+            raise too_large(f"文本中有一行含{widest + 1}列（以制表符分隔），超过上限{limits.max_columns}列")
+
+
+def import_text(data: bytes, name: str, *, limits: Limits = DEFAULT_LIMITS) -> ImportResult:
+    text = decode_text(data)
+    check_text_limits(text, limits)
+    return build_document(text_blocks(text), kind="text", name=name, data=data)

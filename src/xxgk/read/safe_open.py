@@ -6,29 +6,21 @@ as `FileProblem`, which carries the finding the caller reports; nothing else esc
 
 from __future__ import annotations
 
+import codecs
+import errno
 import io
+import os
 import posixpath
+import re
+import stat
 import unicodedata
 import zipfile
 import zlib
-from dataclasses import dataclass
 
 from lxml import etree
 
 from ..report.model import Finding, finding
-
-MB = 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_file_bytes: int = 50 * MB  # the input file itself
-    max_entries: int = 1000  # zip members
-    max_entry_bytes: int = 50 * MB  # one member, decompressed
-    max_total_bytes: int = 200 * MB  # all members, decompressed
-
-
-DEFAULT_LIMITS = Limits()
+from .limits import DEFAULT_LIMITS, MB, Limits
 
 
 class FileProblem(Exception):
@@ -47,8 +39,92 @@ def not_workbook(kind: str) -> FileProblem:
     return FileProblem(finding("FILE-NOT-WORKBOOK", kind=kind))
 
 
+class NotRegularFile(FileProblem):
+    """A FIFO, device or socket: listed as skipped (FILE-SKIPPED), never opened for reading."""
+
+
 def _mb(n: int) -> str:
     return f"{n / MB:.0f}MB" if n >= MB else f"{n}字节"
+
+
+# ---------------------------------------------------------------- opening a file
+
+_OS_REASONS = {
+    errno.ENOENT: "文件不存在或符号链接已失效",
+    errno.EACCES: "没有读取权限",
+    errno.EPERM: "没有读取权限",
+    errno.ELOOP: "符号链接形成循环",
+    errno.EISDIR: "这是一个文件夹，不是文件",
+    errno.ENAMETOOLONG: "文件路径过长",
+    errno.ENXIO: "这是套接字或设备，不是普通文件",
+}
+
+
+def os_reason(e: OSError) -> str:
+    return _OS_REASONS.get(e.errno or 0, f"系统错误：{e.strerror or type(e).__name__}")
+
+
+def special_kind(mode: int) -> str | None:
+    """What a non-regular, non-folder entry is, in Chinese; None for a regular file or a folder."""
+    if stat.S_ISFIFO(mode):
+        return "命名管道（FIFO）"
+    if stat.S_ISCHR(mode):
+        return "字符设备"
+    if stat.S_ISBLK(mode):
+        return "块设备"
+    if stat.S_ISSOCK(mode):
+        return "套接字"
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return "特殊文件"
+
+
+def not_regular(kind: str) -> NotRegularFile:
+    return NotRegularFile(finding("FILE-SKIPPED", reason=f"不是普通文件（{kind}），未读取"))
+
+
+def read_regular(path: str | os.PathLike[str] | bytes, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """The bytes of a regular file, at most limits.max_file_bytes; FileProblem otherwise.
+
+    A FIFO, device or socket is refused from its stat before it is opened (reading /dev/zero
+    never ends, opening a FIFO without a writer blocks); the file is opened non-blocking and
+    checked again after opening, so a swap between the two checks is caught too."""
+    try:
+        st = os.stat(path)  # follows symlinks: a loop raises ELOOP
+        kind = special_kind(st.st_mode)
+        if kind:
+            raise not_regular(kind)
+        if stat.S_ISDIR(st.st_mode):
+            raise unreadable("这是一个文件夹，不是文件")
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(path, flags)
+        try:
+            st = os.fstat(fd)
+            kind = special_kind(st.st_mode)
+            if kind or stat.S_ISDIR(st.st_mode):
+                raise not_regular(kind or "文件夹")
+            if st.st_size > limits.max_file_bytes:
+                raise too_big_file(st.st_size, limits)
+            chunks: list[bytes] = []
+            got = 0
+            while got <= limits.max_file_bytes:
+                chunk = os.read(fd, min(1024 * 1024, limits.max_file_bytes + 1 - got))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                got += len(chunk)
+            if got > limits.max_file_bytes:  # the file grew while being read
+                raise too_big_file(got, limits)
+            return b"".join(chunks)
+        finally:
+            os.close(fd)
+    except OSError as e:
+        raise unreadable(os_reason(e)) from None
+
+
+def too_big_file(size: int, limits: Limits) -> FileProblem:
+    return FileProblem(finding("FILE-TOO-LARGE", reason=(
+        f"文件大小{_mb(size)}，超过上限{_mb(limits.max_file_bytes)}")))
 
 
 # ---------------------------------------------------------------- sniffing
@@ -90,18 +166,46 @@ def binary_kind(data: bytes) -> str:
     return "未知二进制文件"
 
 
+def utf16_without_bom(head: bytes) -> str | None:
+    """UTF-16 saved without a byte order mark: ASCII text with every other byte zero."""
+    if len(head) >= 4 and head[0] and not head[1] and head[2] and not head[3] and head[0] < 0x80:
+        return "utf-16-le"
+    if len(head) >= 4 and not head[0] and head[1] and not head[2] and head[3] and head[1] < 0x80:
+        return "utf-16-be"
+    return None
+
+
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+
+
+def declared_charset(data: bytes) -> tuple[str, ...]:
+    """The encoding a page declares in <meta charset> (an ASCII-compatible one), if Python knows it."""
+    m = _CHARSET.search(data[:4096])
+    if not m:
+        return ()
+    try:
+        enc = codecs.lookup(m.group(1).decode("ascii")).name
+    except LookupError:
+        return ()
+    return () if enc.startswith(("utf-16", "utf-32")) else (enc,)
+
+
 def decode_text(data: bytes) -> str | None:
-    """Decode UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030; None if it is not text."""
+    """Decode UTF-8 (with or without BOM), UTF-16 (BOM, or ASCII-led without one), or GB18030; None if it
+    is not text."""
     text: str | None = None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    wide = utf16_without_bom(data[:4])
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        wide = "utf-32"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or wide:
         try:
-            text = data.decode("utf-16")
+            text = data.decode(wide or "utf-16")
         except UnicodeDecodeError:
             return None
     else:
         if b"\x00" in data[:8192]:
             return None
-        for enc in ("utf-8-sig", "gb18030"):
+        for enc in ("utf-8-sig", *declared_charset(data), "gb18030"):
             try:
                 text = data.decode(enc)
                 break

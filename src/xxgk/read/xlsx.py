@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from .limits import check_element_count
 from .safe_open import FileProblem, SafeZip, check_hostile, parse_xml, resolve_target, unreadable, xml_parser
 
 CellValue = str | int | float | bool | None
@@ -195,9 +196,11 @@ def _rid(el: etree._Element) -> str | None:
 def _shared_strings(z: SafeZip, part: str | None, parser: etree.XMLParser) -> list[str]:
     if not part:
         return []
-    root = z.xml(part, parser)
-    if root is None:
+    data = z.read(part)
+    if data is None:
         return []
+    check_element_count(data, part, z.limits)  # 9.7 million empty <si/> would be a 1.4 GB tree
+    root = parse_xml(data, part, parser)
     ns = _ns(root)
     t_tag, rph_tag, si_tag = f"{ns}t", f"{ns}rPh", f"{ns}si"
     fast = _plain_strings(root, ns)
@@ -220,9 +223,11 @@ def _plain_strings(root: etree._Element, ns: str) -> list[str] | None:
     if not ns:
         return None
     x = {"x": ns[1:-1]}
-    if not root.xpath("count(x:si)", namespaces=x) or root.xpath(
-            "boolean(x:si[count(node()) != 1 or not(x:t)] | x:si/x:t[count(node()) != 1 or not(text())])",
-            namespaces=x):
+    # two tests, not one union: libxml2 merges a union's node sets in quadratic time (100,000 empty
+    # <si/> took 128 s inside one C call, where the per-file time limit cannot interrupt)
+    if (not root.xpath("count(x:si)", namespaces=x)
+            or root.xpath("boolean(x:si[count(node()) != 1 or not(x:t)])", namespaces=x)
+            or root.xpath("boolean(x:si/x:t[count(node()) != 1 or not(text())])", namespaces=x)):
         return None
     n = root.xpath("count(x:si)", namespaces=x)
     texts = root.xpath("x:si/x:t/text()", namespaces=x, smart_strings=False)
@@ -496,6 +501,7 @@ class _PartBytes:
             data = self.z.read(self.part) if self.part else None
             if data is None:
                 raise unreadable(f"工作表“{self.sheet}”的内容文件缺失")
+            check_element_count(data, self.part or "", self.z.limits)  # before lxml builds a tree of them
             self._data = data
         return self._data
 

@@ -40,7 +40,7 @@ def _load(source: Path) -> dict[str, Any]:
             raise RenderError(f"报告文档“{source.name}”格式不对：应为JSON对象。")
         return doc
     if suffix in (".xlsx", ".xlsm", ".xls"):
-        from ..read.load import read_file
+        from ..check.load import read_file
 
         loaded = read_file(source)
         if loaded.document is None:
