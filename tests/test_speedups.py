@@ -32,6 +32,7 @@ from xxgk.generate.formulas import excel_formula
 from xxgk.generate.roster import Unit
 from xxgk.generate.workbook import GenerateOptions, build_workbook
 from xxgk.read import xlsx as xlsx_mod
+from xxgk.read.limits import Limits
 
 ODD_VALUES: list[Any] = [None, 0, 7, -1, 1.5, 3.0, 10**12, 10**30, "/", "无", " 12 ", True, False, float("nan"),
                          Decimal("2.5"), {"x": 1}, [1], "", 2**53 + 1.0]
@@ -180,11 +181,13 @@ def test_one_pass_cell_loop_on_generated_sheets(monkeypatch) -> None:
 
 
 def _strings(xml: str) -> Any:
-    root = etree.fromstring(f'<sst xmlns="{MAIN}">{xml}</sst>'.encode())
+    data = f'<sst xmlns="{MAIN}">{xml}</sst>'.encode()
 
     class Zip:
-        def xml(self, part: str, parser: Any) -> Any:
-            return root
+        limits = Limits()
+
+        def read(self, part: str) -> bytes:
+            return data
 
     return xlsx_mod._shared_strings(Zip(), "xl/sharedStrings.xml", etree.XMLParser())
 

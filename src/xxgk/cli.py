@@ -94,12 +94,12 @@ def generate(roster: Path | None, unit_name: str | None, code: str, level: str, 
     if roster:
         if not out_dir:
             raise UsageProblem("使用 --roster 时请用 --out 指定输出文件夹。")
-        check_out_dir(out_dir, [roster])
         try:
             units = read_roster(roster)
         except RosterError as e:
             click.echo(f"名单有误，未生成任何文件：\n{e}", err=True)
             sys.exit(2)
+        check_out_dir(out_dir, [roster])  # after the roster: a bad roster leaves no folder behind
         with locked(out_dir), interrupt_cleanup():  # Ctrl+C or SIGTERM: the temporary folder is removed
             written = generate_roster(units, year, out_dir, options)
         click.echo(f"已为 {len(written)} 个单位生成填报表，保存在 {path_display(out_dir)}")

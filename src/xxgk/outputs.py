@@ -6,7 +6,8 @@ named so that nothing is overwritten, and left clean when a run is interrupted.
   folder — unless it is a subfolder named for the purpose (汇总/结果/输出/summary/output/out) that
   is empty or holds only an earlier run's output. Problems raise `OutputError` (Chinese; exit 2).
 - `locked`: an exclusive POSIX lock (lockf: held by this process only, not by the worker processes
-  it forks, and released when it dies, even by SIGKILL) on `.xxgk.lock` in the output folder; a second run on the same
+  it forks, and released when it dies, even by SIGKILL) on a file named after the output folder in
+  a per-user folder under /tmp (nothing lands among the outputs); a second run on the same
   folder waits up to 10 s, then is refused (exit 2) with a message naming the busy folder.
 - `unique_target`: a file name in a folder that no earlier output of this run, no existing file
   and no input uses ("名称 (2).json").
@@ -28,7 +29,6 @@ from pathlib import Path
 
 from .sanitize import path_display
 
-LOCK_NAME = ".xxgk.lock"
 LOCK_WAIT = 10.0  # seconds a second run waits for the folder before it refuses
 TEMP_PREFIX = ".xxgk-tmp-"  # generate's temporary folder; `check` skips folders so named
 OUTPUT_MARK = ".xxgk-output"  # written into a summary folder: `check` then never reads it as input
@@ -82,7 +82,7 @@ def _only_earlier_output(p: Path) -> bool:
         names = set(os.listdir(p))
     except OSError:
         return False
-    return not names or OUTPUT_MARK in names or names <= {LOCK_NAME}
+    return not names or OUTPUT_MARK in names
 
 
 def check_out_dir(out: Path, inputs: Iterable[Path] = (), *, what: str = "输出文件夹",
@@ -141,6 +141,21 @@ def check_out_file(out: Path, inputs: Iterable[Path] = (), *, what: str = "输�
     return out
 
 
+def _lock_file(out_dir: Path) -> Path:
+    """The lock of an output folder lives in a per-user folder under the system's temporary
+    folder, named by the folder's real path: nothing extra lands among the outputs (the blank
+    workbooks go to the units as they are)."""
+    import hashlib
+
+    key = hashlib.sha256(os.fsencode(os.path.realpath(os.fspath(out_dir)))).hexdigest()[:32]
+    folder = Path(tempfile.gettempdir()) / f"xxgk-locks-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    st = os.lstat(folder)
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():  # someone else's folder or a link
+        raise OutputError(f"锁文件夹“{_shown(folder)}”不属于当前用户；请删除它后再运行。")
+    return folder / f"{key}.lock"
+
+
 @contextlib.contextmanager
 def locked(out_dir: Path, *, mark_output: bool = False, wait: float = LOCK_WAIT) -> Iterator[None]:
     """Hold an exclusive lock on the output folder for the block. When another run holds it, wait
@@ -150,9 +165,9 @@ def locked(out_dir: Path, *, mark_output: bool = False, wait: float = LOCK_WAIT)
 
     out_dir = Path(out_dir)
     try:
-        fd = os.open(out_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+        fd = os.open(_lock_file(out_dir), os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
     except OSError as e:
-        raise OutputError(f"无法在输出文件夹“{_shown(out_dir)}”中创建锁文件：{e.strerror or e}。") from None
+        raise OutputError(f"无法为输出文件夹“{_shown(out_dir)}”创建锁文件：{e.strerror or e}。") from None
     try:
         deadline = time.monotonic() + wait
         while True:
@@ -232,5 +247,5 @@ def interrupt_cleanup() -> Iterator[None]:
         signal.signal(signal.SIGTERM, old)
 
 
-__all__ = ["LOCK_NAME", "OUTPUT_MARK", "TEMP_PREFIX", "OutputError", "check_out_dir", "check_out_file",
+__all__ = ["OUTPUT_MARK", "TEMP_PREFIX", "OutputError", "check_out_dir", "check_out_file",
            "fresh_temp_dir", "interrupt_cleanup", "locked", "unique_target"]

@@ -37,7 +37,7 @@ from typing import Any
 from .. import errorlog
 from ..document import figures, get_path, is_imported, set_path
 from ..form.definition import Form, load_form, parse_expr, per_form
-from ..outputs import LOCK_NAME, OUTPUT_MARK, TEMP_PREFIX
+from ..outputs import OUTPUT_MARK, TEMP_PREFIX
 from ..read.limits import DEFAULT_LIMITS, ReadTimeout, time_limit
 from ..read.safe_open import special_kind
 from ..report.model import FileResult, FileStore, Finding, Locator, RunResult, catalogue, finding
@@ -78,8 +78,8 @@ def skip_reason(name: str) -> str | None:
         return "Excel/WPS 打开文件时产生的临时锁定文件（~$开头），不是报送文件"
     if name.startswith(".~lock.") and name.endswith("#"):
         return "LibreOffice 打开文件时产生的临时锁定文件，不是报送文件"
-    if name in (LOCK_NAME, OUTPUT_MARK):
-        return "xxgk 运行时使用的锁文件或标记文件，不是报送文件"
+    if name == OUTPUT_MARK:
+        return "xxgk 汇总输出文件夹的标记文件，不是报送文件"
     if name.lower() in SKIP_NAMES:
         return SKIP_NAMES[name.lower()] + "，不是报送文件"
     return None
