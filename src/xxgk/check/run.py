@@ -41,7 +41,7 @@ from ..form.definition import Form, load_form, parse_expr, per_form
 from ..report.model import FileResult, FileStore, Finding, Locator, RunResult, catalogue, finding
 from . import rules as rules_engine
 from .roster import RosterIndex, apply_roster
-from .text import evaluate_text, fee_statement, split_sections
+from .text import evaluate_text, fee_statement, sections_of
 from .validate import invalid_paths, validate_document
 
 DEFAULT_TIMEOUT = 60.0  # seconds per file; a normal workbook takes well under a second
@@ -199,7 +199,7 @@ def _read_fee_into(doc: dict[str, Any]) -> None:
     """For an imported report, record the 信息处理费 statement of 六 in other.* when still empty."""
     if get_path(doc, "other.fee_charged", None) is not None:
         return
-    _, bodies = split_sections((doc.get("source") or {}).get("fulltext") or "")
+    _, bodies = sections_of(doc)
     if "六" not in bodies:
         return
     charged, amount, _found = fee_statement(bodies["六"])
@@ -215,7 +215,8 @@ def check_loaded(path: Path, loaded: Any, form: Form | None = None, prev_lookup:
     """The checks after reading: validate, arithmetic rules (with last year's report), text rules."""
     r = FileResult(path=str(path), sha256=getattr(loaded, "sha256", None), kind=getattr(loaded, "kind", "unknown"),
                    form_version=getattr(loaded, "form_version", None), findings=list(loaded.findings or []),
-                   skipped=bool(getattr(loaded, "skipped", False)))
+                   skipped=bool(getattr(loaded, "skipped", False))
+                   or any(f.rule == "FILE-SKIPPED" for f in loaded.findings or []))  # not a report, by content
     doc = loaded.document
     if r.skipped:
         return r

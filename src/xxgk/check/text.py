@@ -1,8 +1,9 @@
 """Rules on the text of a report (DESIGN §4): sections, overview topics, 2019 signatures, 五, 六,
 text-versus-table statements and the report year. Parameters come from `form.text_rules`.
 
-Workbooks hold the text in fields (one cell per topic); imported reports (text, HTML, Word) carry
-the whole text in `source.fulltext`, which is split into the six sections here.
+Workbooks hold the text in fields (one cell per topic); imported reports (text, HTML, Word, PDF)
+carry the text of each section in `source.bodies`, split by the importer: there is one section
+splitter (importers.common.split_sections), and the checker reads what the importer read.
 
 The text-versus-table checks (TXT-T3, TXT-T4) are deliberately conservative: a number is tied to
 a table only when the sentence clearly speaks of 政府信息公开申请 (or of 行政复议/行政诉讼 arising
@@ -20,13 +21,11 @@ from typing import Any
 
 from ..document import get_path, is_imported
 from ..form.definition import Form
-from ..importers.common import parse_fee
+from ..importers.common import improvement_start, parse_fee, section_bodies
 from ..report.model import Finding, Locator, finding
 from ..report.model import no_location as _no_location
 
 NUMBERS = ("一", "二", "三", "四", "五", "六")
-HEADING_WORDS = {"一": ("总体",), "二": ("主动公开",), "三": ("申请",), "四": ("复议", "诉讼"),
-                 "五": ("问题", "改进"), "六": ("其他", "其它")}
 SECTION_ZH = {n: f"第{n}部分" for n in NUMBERS}
 EMPTY_TEXT = frozenset({"", "无", "暂无", "没有", "无。", "/", "／", "-", "—", "空", "略"})
 
@@ -59,41 +58,22 @@ def _blank(text: Any) -> bool:
 # ---------------------------------------------------------------- sections of an imported text
 
 
-def _heading_number(line: str) -> str | None:
-    t = norm(line)
-    if not t or len(t) > 40:
-        return None
-    m = re.match(r"^([一二三四五六])[、.．]", t)
-    if not m:
-        return None
-    n = m.group(1)
-    return n if any(w in t for w in HEADING_WORDS[n]) else None
-
-
-def split_sections(fulltext: str) -> tuple[list[str], dict[str, str]]:
-    """Section numbers in the order found, and the body text of each (heading line removed)."""
-    order: list[str] = []
-    bodies: dict[str, list[str]] = {}
-    current: str | None = None
-    for line in fulltext.splitlines():
-        n = _heading_number(line)
-        if n is not None and n not in bodies:
-            order.append(n)
-            bodies[n] = []
-            current = n
-            continue
-        if current is not None:
-            bodies[current].append(line)
-    return order, {n: "\n".join(lines).strip() for n, lines in bodies.items()}
-
-
-def _sections(doc: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+def sections_of(doc: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+    """Section numbers in the order found and the text of each, as the importer split them."""
     source = doc.get("source") or {}
-    order, bodies = split_sections(source.get("fulltext") or "")
+    bodies = source.get("bodies")
     found = source.get("sections")
+    if isinstance(bodies, dict):
+        order = [str(n) for n in found] if isinstance(found, list) else list(bodies)
+        return order, {str(k): v for k, v in bodies.items() if isinstance(v, str)}
+    # a document stored by an older import carries only its full text: split it the importer's way
+    order, texts = section_bodies(source.get("fulltext") or "")
     if isinstance(found, list) and found:
         order = [str(n) for n in found]
-    return order, bodies
+    return order, texts
+
+
+_sections = sections_of
 
 
 # ---------------------------------------------------------------- helpers
@@ -235,6 +215,8 @@ def check_version(form: Form, doc: dict[str, Any], report_year: int | None,
                                    signature="”“".join(hits)))
         return out
     source = doc.get("source") or {}
+    if isinstance(source.get("bodies"), dict):
+        return []  # the importer looked for the 2019 labels in the tables and reported them itself
     text = norm(source.get("fulltext") or "")
     if not text:
         return []
@@ -264,7 +246,11 @@ def check_problems(form: Form, doc: dict[str, Any], locate: Locator) -> list[Fin
         if body in empty_words:
             return [finding("S5-PRESENT", location="第五部分", severity=present.get("severity"),
                             text=bodies["五"].strip() or "（空）")]
-        if not any(w in body for w in words):
+        # the importer's reading first (improvements it split off), then the form's words
+        improvements = get_path(doc, "problems.improvements", None)
+        if isinstance(improvements, str) and norm(improvements) not in empty_words:
+            return out
+        if not any(w in body for w in words) and improvement_start(bodies["五"]) is None:
             out.append(finding("S5-IMPROVE", location="第五部分", severity=improve.get("severity")))
         return out
     problems = get_path(doc, "problems.problems", None)
@@ -286,13 +272,14 @@ def check_problems(form: Form, doc: dict[str, Any], locate: Locator) -> list[Fin
 
 
 def fee_statement(text: str) -> tuple[bool | None, Decimal | None, bool]:
-    """Read a 信息处理费 statement: (charged?, amount in 元, the word 信息处理费 was found).
+    """Read a fee statement: (charged?, amount in 元, a fee was spoken of at all).
 
     The sentence is read by the importer's parser, so the checker and the imported document never
-    disagree about what a report says; "未收取" counts as an amount of 0."""
-    if "信息处理费" not in norm(text):
-        return None, None, False
+    disagree about what a report says ("未收取信息公开处理费", "政府信息公开未发生收费情况");
+    "未收取" counts as an amount of 0."""
     charged, amount = parse_fee(text)
+    if charged is None and "处理费" not in norm(text):
+        return None, None, False
     if charged is False and amount is None:
         amount = 0
     return charged, None if amount is None else Decimal(str(amount)), True

@@ -1,4 +1,4 @@
-"""Import published reports (plain text, HTML, Word .docx) into report documents.
+"""Import published reports (plain text, HTML, Word .docx, PDF) into report documents.
 
 `import_file` sniffs the kind from the bytes and never raises: anything that goes wrong
 becomes a finding of the returned ImportResult.
@@ -14,12 +14,14 @@ from ..read.safe_open import looks_like_html
 from ..report.model import finding
 from .base import ImportResult
 
-KINDS = ("text", "html", "docx")
+KINDS = ("text", "html", "docx", "pdf")
 MAX_BYTES = 50 * 1024 * 1024
 
 
 def sniff(data: bytes, name: str = "") -> str:
     """"docx" for a zip holding word/document.xml, "html" for markup, else "text"."""
+    if data[:1024].lstrip()[:5] == b"%PDF-":
+        return "pdf"
     if data[:4] == b"PK\x03\x04":
         try:
             with zipfile.ZipFile(BytesIO(data)) as z:
@@ -36,7 +38,7 @@ def sniff(data: bytes, name: str = "") -> str:
 
 
 def import_bytes(data: bytes, name: str, kind: str) -> ImportResult:
-    """Import one published report given its bytes; kind is "text", "html" or "docx"."""
+    """Import one published report given its bytes; kind is "text", "html", "docx" or "pdf"."""
     try:
         if kind == "text":
             from .text import import_text
@@ -50,6 +52,10 @@ def import_bytes(data: bytes, name: str, kind: str) -> ImportResult:
             from .docx import import_docx
 
             return import_docx(data, name)
+        if kind == "pdf":
+            from .pdf import import_pdf
+
+            return import_pdf(data, name)
         return ImportResult(kind=kind, document=None, findings=[
             finding("FILE-UNREADABLE", location=name, reason=f"不支持的类型“{kind}”")])
     except Exception as e:  # an importer bug or a hostile file must not crash a batch

@@ -108,6 +108,8 @@ def read_bytes(data: bytes, name: str, *, limits: Limits = DEFAULT_LIMITS) -> Lo
         if kind == "ole":
             return _problem(name, classify_ole(data), sha)
         if kind == "binary":
+            if data[:5] == b"%PDF-":  # a published report as PDF: the importers read its text layer
+                return _import(data, name, sha, "pdf")
             return _problem(name, finding("FILE-NOT-WORKBOOK", kind=binary_kind(data)), sha)
         if kind == "text":
             text = decode_text(data) or ""
@@ -140,7 +142,7 @@ def _import(data: bytes, name: str, sha: str, kind: str) -> Loaded:
         from ..importers import import_bytes  # written by another module; imported lazily
     except ImportError:
         return _problem(name, finding("FILE-NOT-WORKBOOK", kind={"text": "文本文件", "html": "网页（HTML）",
-                                                                   "docx": "Word文档（.docx）"}[kind]), sha, kind)
+                                                                   "docx": "Word文档（.docx）"}.get(kind, kind)), sha, kind)
     result = import_bytes(data, os.path.basename(name), kind)
     doc = result.document
     if doc is not None:

@@ -1,0 +1,180 @@
+"""PDF reports (text layer only) -> blocks.
+
+Tables are found by their ruling lines (pdfplumber); a table row whose one cell spans the whole
+width (a heading such as "第二十条第（一）项", or prose that WPS drew inside a frame) is read as
+text, the other rows as table rows. Text outside the table rows is joined into paragraphs by
+indentation: a line that starts indented, or follows a line that stops short, starts a paragraph,
+so a paragraph that runs over a page break stays one paragraph. Page numbers ("— 7 —", "-3-"),
+running headers repeated on most pages and download links are dropped.
+
+A PDF without a text layer (a scan) is not guessed at: it gives FILE-SCANNED-PDF.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from io import BytesIO
+from typing import Any
+
+from ..report.model import finding
+from .base import ImportResult
+from .common import Block, Cell, Para, Row, Table, build_document
+
+MAX_PAGES = 200
+_PAGE_NUMBER = re.compile(r"^[\s\-—－–_·•]*(第\s*)?\d{1,3}(\s*页)?(\s*/\s*(共\s*)?\d{1,3}\s*页?)?[\s\-—－–_·•]*$")
+_FURNITURE = re.compile(r"^(附件(下载)?[:：]?|相关附件[:：]?|下载附件|点击下载|\d+\.pdf|.*\.pdf)$", re.I)
+
+
+@dataclass
+class _Line:
+    page: int
+    x0: float
+    x1: float
+    top: float
+    text: str
+    size: float
+
+
+@dataclass
+class _Rows:
+    page: int
+    table: int  # number of the table on its page (1-based)
+    top: float
+    rows: list[list[Cell]]
+    first_row: int  # 1-based row number in the pdfplumber table of the first row kept
+
+
+def _is_spanning(row: Any) -> bool:
+    return sum(1 for c in row.cells if c is not None) <= 1
+
+
+def _page_items(page: Any, number: int) -> tuple[list[_Line], list[_Rows]]:
+    """Text lines outside table rows, and runs of table rows, of one page."""
+    tables = page.find_tables()
+    runs: list[_Rows] = []
+    boxes: list[tuple[float, float, float, float]] = []
+    for t_index, table in enumerate(tables, 1):
+        texts = table.extract()
+        current: list[list[Cell]] = []
+        start_top = 0.0
+        first = 0
+        for r_index, (row, cells) in enumerate(zip(table.rows, texts, strict=False), 1):
+            if _is_spanning(row):
+                if current:
+                    runs.append(_Rows(number, t_index, start_top, current, first))
+                    current = []
+                continue
+            if not current:
+                start_top, first = row.bbox[1], r_index
+            current.append([None if c is None else c.replace("\n", "") if _cjk_wrap(c) else c.replace("\n", " ")
+                            for c in cells])
+            boxes.append(row.bbox)
+        if current:
+            runs.append(_Rows(number, t_index, start_top, current, first))
+    lines: list[_Line] = []
+    for ln in page.extract_text_lines(return_chars=True):
+        mid = (ln["top"] + ln["bottom"]) / 2
+        cx = (ln["x0"] + ln["x1"]) / 2
+        if any(b[1] <= mid <= b[3] and b[0] <= cx <= b[2] for b in boxes):
+            continue
+        chars = ln.get("chars") or []
+        size = Counter(round(c.get("size", 10)) for c in chars).most_common(1)[0][0] if chars else 10
+        lines.append(_Line(number, ln["x0"], ln["x1"], ln["top"], ln["text"], float(size)))
+    return lines, runs
+
+
+def _cjk_wrap(text: str) -> bool:
+    """A cell whose lines were wrapped inside Chinese text: join them without a space."""
+    return bool(re.search(r"[\u4e00-\u9fff（）、，“”]\n[\u4e00-\u9fff（）、，“”\d]", text))
+
+
+def _furniture(lines: list[_Line], pages: int) -> set[str]:
+    """Texts repeated at the top or bottom of most pages (running headers and footers)."""
+    if pages < 3:
+        return set()
+    seen = Counter({t for t in {(ln.page, ln.text.strip()) for ln in lines}})
+    texts = Counter(t for (_p, t) in seen)
+    return {t for t, n in texts.items() if n >= max(3, pages * 0.6) and len(t) <= 40}
+
+
+def pdf_blocks(data: bytes) -> tuple[list[Block], int, int]:
+    """(blocks, pages, characters of text) of a PDF."""
+    import pdfplumber
+
+    items: list[tuple[int, float, int, _Line | _Rows]] = []
+    chars = 0
+    with pdfplumber.open(BytesIO(data)) as pdf:
+        pages = len(pdf.pages)
+        for number, page in enumerate(pdf.pages[:MAX_PAGES], 1):
+            chars += len(page.chars)
+            lines, runs = _page_items(page, number)
+            items += [(number, ln.top, 1, ln) for ln in lines]
+            items += [(number, r.top, 0, r) for r in runs]
+            page.flush_cache()
+    items.sort(key=lambda x: (x[0], x[1], x[2]))
+    all_lines = [it[3] for it in items if isinstance(it[3], _Line)]
+    repeated = _furniture(all_lines, pages)
+    body = [ln for ln in all_lines if not _PAGE_NUMBER.match(ln.text) and not _FURNITURE.match(ln.text.strip())
+            and ln.text.strip() not in repeated]
+    keep = {id(ln) for ln in body}
+    left = _mode([round(ln.x0) for ln in body]) if body else 0
+    right = max((ln.x1 for ln in body), default=0)
+
+    blocks: list[Block] = []
+    para: list[str] = []
+    prev: _Line | None = None
+
+    def flush() -> None:
+        nonlocal prev
+        if para:
+            blocks.append(Para(_join(para)))
+            para.clear()
+        prev = None
+
+    for _page, _top, _kind, item in items:
+        if isinstance(item, _Rows):
+            flush()
+            rows = [Row(r, f"第{item.page}页表格{item.table}第{item.first_row + i}行") for i, r in enumerate(item.rows)]
+            last = blocks[-1] if blocks else None
+            if isinstance(last, Table) and last.rows and len(last.rows[-1]) == len(rows[0]):
+                last.rows.extend(rows)  # the same table continued (over a page break or after a heading row)
+            else:
+                blocks.append(Table(list(rows)))
+            continue
+        if id(item) not in keep:
+            continue
+        ln = item
+        indent = ln.x0 - left > ln.size * 0.8
+        short = prev is not None and right - prev.x1 > prev.size * 1.5
+        if para and (indent or short or (prev is not None and abs(prev.size - ln.size) > 1.5)):
+            flush()
+        para.append(ln.text.strip())
+        prev = ln
+    flush()
+    return blocks, pages, chars
+
+
+def _mode(values: list[int]) -> int:
+    return Counter(values).most_common(1)[0][0]
+
+
+def _join(parts: list[str]) -> str:
+    out = parts[0]
+    for p in parts[1:]:
+        # lines of Chinese prose are joined without a space; Latin words keep one
+        out += " " + p if re.search(r"[A-Za-z0-9]$", out) and re.match(r"[A-Za-z]", p) else p
+    return out
+
+
+def import_pdf(data: bytes, name: str) -> ImportResult:
+    try:
+        blocks, pages, chars = pdf_blocks(data)
+    except Exception as e:  # pdfminer raises many kinds of errors on a damaged file
+        return ImportResult(kind="pdf", document=None, findings=[finding(
+            "FILE-UNREADABLE", location=name, reason=f"PDF文件已损坏或无法解析（{type(e).__name__}）")])
+    if chars == 0 or not blocks:
+        return ImportResult(kind="pdf", document=None, findings=[finding(
+            "FILE-SCANNED-PDF", location=name, pages=pages)])
+    return build_document(blocks, kind="pdf", name=name, data=data)
