@@ -244,6 +244,8 @@ def check_loaded(path: Path, loaded: Any, form: Form | None = None, prev_lookup:
             for p in dependent_totals(form, bad):
                 set_path(eval_doc, p, None)
     prev = prev_lookup(doc) if prev_lookup else None
+    if imported:  # a page has no cells to annotate one by one: repeated findings name their range once
+        found = rules_engine.group_findings(found)
     found += rules_engine.evaluate(form, eval_doc, prev, locate)
     found += evaluate_text(form, eval_doc, locate, report_year=year, file_name=Path(path).name)
     r.findings += found

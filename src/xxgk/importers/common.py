@@ -384,18 +384,27 @@ def _row_values(row: list[Cell], n: int) -> tuple[list[str], list[Pos]]:
     return labels, _trim(cells[last + 1:], n)
 
 
+def _value_count(row: list[Cell]) -> int:
+    return sum(1 for c in row if c is not None and parse_value(c) is not None)
+
+
 def table_kind(table: Table) -> str | None:
-    """"二", "三" or "四" when a table's own content says which table it is (not its section)."""
-    words = {squash(c) for row in table.rows for c in row if c}
-    text = "".join(words)
-    if "本年新收" in text or "上年结转" in text or "结转下年度" in text:
-        return "三"
-    if words & {"规章", "行政规范性文件", "规范性文件", "行政许可", "行政处罚", "行政强制", "行政事业性收费"}:
-        return "二"
-    if "复议" in text and ("诉讼" in text or "起诉" in text):
+    """"二", "三" or "四" when a table's own content says which table it is (not its section): a row
+    labelled like the form's with values beside it, not just the words somewhere in a cell."""
+    t2 = {"规章", "行政规范性文件", "规范性文件", "行政许可", "行政处罚", "行政强制", "行政事业性收费"}
+    has_t4_words = False
+    for row in table.rows:
+        labels = [squash(c) for c in row if c and is_label(c)]
+        values = _value_count(row)
+        if any(w in lab for lab in labels for w in ("本年新收", "上年结转", "结转下年度")) and values >= 3:
+            return "三"
+        if labels and labels[0] in t2 and values >= 1:
+            return "二"
+        if any("复议" in lab for lab in labels) or any("诉讼" in lab or "起诉" in lab for lab in labels):
+            has_t4_words = True
+    if any(sum(1 for c in row if _filled(c)) >= 15 and not any(is_label(c) for c in row) for row in table.rows):
         return "四"
-    if any(len([c for c in row if c and parse_value(c) is not None and parse_value(c).value is not None]) >= 15
-           for row in table.rows):
+    if has_t4_words and any(sum(1 for c in row if _filled(c)) >= 5 for row in table.rows):
         return "四"
     return None
 

@@ -141,8 +141,8 @@ def _import(data: bytes, name: str, sha: str, kind: str) -> Loaded:
     try:
         from ..importers import import_bytes  # written by another module; imported lazily
     except ImportError:
-        return _problem(name, finding("FILE-NOT-WORKBOOK", kind={"text": "文本文件", "html": "网页（HTML）",
-                                                                   "docx": "Word文档（.docx）"}.get(kind, kind)), sha, kind)
+        kinds = {"text": "文本文件", "html": "网页（HTML）", "docx": "Word文档（.docx）", "pdf": "PDF文件"}
+        return _problem(name, finding("FILE-NOT-WORKBOOK", kind=kinds.get(kind, kind)), sha, kind)
     result = import_bytes(data, os.path.basename(name), kind)
     doc = result.document
     if doc is not None:
