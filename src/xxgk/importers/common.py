@@ -161,7 +161,7 @@ _SUB = re.compile(r"^\s*[(（]\s*([一二三四五六七八九十])\s*[)）]\s*(
 
 def sub_heading(text: str) -> tuple[str, str] | None:
     """`（一）主动公开方面` -> ("主动公开方面", inline text after the heading, if any)."""
-    m = _SUB.match(nfkc(text).replace("\u3000", " "))
+    m = _SUB.match(text.replace("\u3000", " "))  # not NFKC: the text after the heading is kept as written
     if not m:
         return None
     rest = m.group(2).strip()
