@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from test_check_docs import FORM, check_doc, locate_workbook, suqian
 from xxgk.check.text import evaluate_text, fee_statement
-from xxgk.importers.common import section_bodies
 from xxgk.document import empty_document, get_path, set_path
+from xxgk.importers.common import section_bodies
 
 # Modelled on a real township report (孟津区小浪底镇 2024): tables as tab-separated lines.
 TOWNSHIP = """孟津区小浪底镇人民政府 2024 年政府信息公开工作 年度报告

@@ -145,7 +145,8 @@ def test_single_six_row_is_2019_format() -> None:
 
 def test_single_six_row_with_figures_is_not_split() -> None:
     lines = [ln for ln in sample_text().splitlines() if not ("逾期" in ln or ln.startswith("3. 其他"))]
-    lines.insert(next(i for i, ln in enumerate(lines) if ln.startswith("(七)")), "\t(六) 其他处理\t\t2\t0\t0\t0\t0\t0\t2")
+    at = next(i for i, ln in enumerate(lines) if ln.startswith("(七)"))
+    lines.insert(at, "\t(六) 其他处理\t\t2\t0\t0\t0\t0\t0\t2")
     result = imp("\n".join(lines))
     assert result.document["requests"]["other_other"]["total"] is None  # never guessed
     unread = [f for f in result.findings if f.rule == "FMT-TABLE-UNREAD"]
