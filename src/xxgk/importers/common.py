@@ -574,8 +574,8 @@ def parse_t3(b: Builder, rows: list[list[Cell]]) -> None:
     for row in rows[body_start:]:
         cells = _positions(row)
         last = max((i for i, (_c, v) in enumerate(cells) if is_label(v)), default=-1)
-        if last < 0:
-            continue
+        if last < 0 or _t3_header_row(row):
+            continue  # no label, or the header repeated after a page break
         label_cells = [i for i in range(last + 1) if (cells[i][1] or "").strip()]
         key: str | None = None
         unknown: str | None = None
@@ -649,6 +649,18 @@ def parse_t3(b: Builder, rows: list[list[Cell]]) -> None:
     for r in missing:
         b.table_problem(f"表三中找不到“{r['label']}”行，该行未导入。", f"表三“{r['label']}”行",
                         f"requests.{r['key']}")
+
+
+_T3_HEADER_WORDS = {"申请人情况", "自然人", "法人或其他组织", "商业企业", "科研机构", "社会公益组织", "法律服务机构",
+                    "其他", "总计", "小计"}
+
+
+def _t3_header_row(row: list[Cell]) -> bool:
+    """A header row of table 三 (no figure, only column names or the 勾稽 note)."""
+    labels = [squash(c) for c in row if c and c.strip()]
+    if not labels or any(not is_label(c) for c in row if c and c.strip()):
+        return False
+    return all(x in _T3_HEADER_WORDS or "勾稽" in x or "钩稽" in x for x in labels) and len(labels) >= 2
 
 
 def _filled(cell: Cell) -> bool:

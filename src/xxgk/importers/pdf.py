@@ -23,6 +23,7 @@ from .base import ImportResult
 from .common import Block, Cell, Para, Row, Table, build_document
 
 MAX_PAGES = 200
+_HEADING_START = re.compile(r"\s*([（(][一二三四五六七八九十][)）]|[一二三四五六七八九十][、．.])")
 _PAGE_NUMBER = re.compile(r"^[\s\-—－–_·•]*(第\s*)?\d{1,3}(\s*页)?(\s*/\s*(共\s*)?\d{1,3}\s*页?)?[\s\-—－–_·•]*$")
 _FURNITURE = re.compile(r"^(附件(下载)?[:：]?|相关附件[:：]?|下载附件|点击下载|\d+\.pdf|.*\.pdf)$", re.I)
 
@@ -35,6 +36,7 @@ class _Line:
     top: float
     text: str
     size: float
+    font: str = ""
 
 
 @dataclass
@@ -81,7 +83,8 @@ def _page_items(page: Any, number: int) -> tuple[list[_Line], list[_Rows]]:
             continue
         chars = ln.get("chars") or []
         size = Counter(round(c.get("size", 10)) for c in chars).most_common(1)[0][0] if chars else 10
-        lines.append(_Line(number, ln["x0"], ln["x1"], ln["top"], ln["text"], float(size)))
+        font = Counter(str(c.get("fontname", "")) for c in chars).most_common(1)[0][0] if chars else ""
+        lines.append(_Line(number, ln["x0"], ln["x1"], ln["top"], ln["text"], float(size), font))
     return lines, runs
 
 
@@ -138,6 +141,18 @@ def pdf_blocks(data: bytes) -> tuple[list[Block], int, int]:
             flush()
             rows = [Row(r, f"第{item.page}页表格{item.table}第{item.first_row + i}行") for i, r in enumerate(item.rows)]
             last = blocks[-1] if blocks else None
+            if isinstance(last, Table) and last.rows:
+                # the header rows a table repeats on each page (Word's "repeat as header row")
+                heads = {_key(r) for r in last.rows[:4]}
+                while rows and _key(rows[0]) in heads and not any(_number(c) for c in rows[0]):
+                    rows.pop(0)
+                if not rows:
+                    continue
+            if isinstance(last, Table) and last.rows and _split_row_tail(rows[0]):
+                # a row broken by the page: its label ends at the top of the next page, its figures stayed
+                _append_label(last.rows[-1], rows.pop(0))
+                if not rows:
+                    continue
             if isinstance(last, Table) and last.rows and len(last.rows[-1]) == len(rows[0]):
                 last.rows.extend(rows)  # the same table continued (over a page break or after a heading row)
             else:
@@ -148,12 +163,44 @@ def pdf_blocks(data: bytes) -> tuple[list[Block], int, int]:
         ln = item
         indent = ln.x0 - left > ln.size * 0.8
         short = prev is not None and right - prev.x1 > prev.size * 1.5
-        if para and (indent or short or (prev is not None and abs(prev.size - ln.size) > 1.5)):
+        # a heading set in another size or font (bold) starts a paragraph, and so does a line that
+        # opens with a heading number, whatever its indentation
+        styled = prev is not None and (abs(prev.size - ln.size) > 1.5 or prev.font != ln.font)
+        if para and (indent or short or styled or _HEADING_START.match(ln.text)):
             flush()
         para.append(ln.text.strip())
         prev = ln
     flush()
     return blocks, pages, chars
+
+
+def _key(row: list[Cell]) -> str:
+    return re.sub(r"\s+", "", "|".join(c for c in row if c))
+
+
+def _number(cell: Cell) -> bool:
+    return bool(cell and re.fullmatch(r"\s*[\d.,]+\s*", cell))
+
+
+def _split_row_tail(row: list[Cell]) -> bool:
+    """The rest of a table row that a page break cut: label text only (no figure, no row number of its
+    own such as "（三）" or "2."), and the value cells present but empty."""
+    texts = [c for c in row if c and c.strip()]
+    empty = [c for c in row if c is not None and not c.strip()]
+    return (0 < len(texts) <= 3 and len(empty) >= 3 and not any(re.search(r"\d", t) for t in texts)
+            and not any(re.match(r"\s*([(（][一二三四五六七八九十][)）]|[一二三四五六七八九十][、.．])", t) for t in texts))
+
+
+def _append_label(row: list[Cell], tail: list[Cell]) -> None:
+    """Join the cut-off label texts to the labels of the row they belong to, column by column."""
+    labels = [i for i, c in enumerate(row) if c and c.strip() and not _number(c)]
+    texts = [(j, c) for j, c in enumerate(tail) if c and c.strip()]
+    for n, (j, text) in enumerate(texts):
+        if j in labels:
+            row[j] = (row[j] or "") + text
+        elif n == len(texts) - 1 and labels:
+            row[labels[-1]] = (row[labels[-1]] or "") + text
+        # else: the rest of a label merged over many rows (the vertical "三、本年度办理结果"): nothing to add
 
 
 def _mode(values: list[int]) -> int:

@@ -1,0 +1,113 @@
+"""PDF import: a scan or a broken file is a clear finding; a report rendered by `xxgk render` and printed
+to PDF by LibreOffice imports back to the same document (property test, conversions batched)."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import requires_libreoffice
+from test_render_roundtrip import _expected, documents
+from xxgk.check.run import check_file
+from xxgk.importers import import_bytes, import_file, sniff
+from xxgk.render import render_document
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+def pdf_without_text(pages: int = 2) -> bytes:
+    """A valid PDF whose pages hold only drawn shapes (what a scan is to a text reader): no text layer."""
+    objects: list[bytes] = []
+    kids = " ".join(f"{3 + 2 * i} 0 R" for i in range(pages))
+    objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
+    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode())
+    for i in range(pages):
+        stream = b"0.2 g 72 600 450 120 re f 0.6 g 72 300 300 200 re f"
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {4 + 2 * i} 0 R >>"
+                       .encode())
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def test_scanned_pdf_is_a_finding_not_a_guess(tmp_path: Path) -> None:
+    data = pdf_without_text(3)
+    assert sniff(data, "report.pdf") == "pdf"
+    r = import_bytes(data, "扫描件.pdf", "pdf")
+    assert r.document is None
+    assert [f.rule for f in r.findings] == ["FILE-SCANNED-PDF"]
+    f = r.findings[0]
+    assert f.severity == "error" and "共3页" in f.message and "扫描件" in f.message
+    assert "OCR" in f.hint and "Word" in f.hint  # what to do instead
+    # through the checker: one result, 无法读取, the same finding
+    path = tmp_path / "扫描件.pdf"
+    path.write_bytes(data)
+    result = check_file(path)
+    assert result.status == "error"
+    assert [x.rule for x in result.findings] == ["FILE-SCANNED-PDF"]
+
+
+def test_broken_pdf_is_unreadable_without_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "坏文件.pdf"
+    path.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\ntrailer <<>>\n%%EOF")
+    for r in (import_file(path), check_file(path)):
+        assert [f.rule for f in r.findings] == ["FILE-UNREADABLE"]
+        assert "PDF" in r.findings[0].message and "Traceback" not in r.findings[0].message
+
+
+def test_pdf_is_recognised_by_content_not_name(tmp_path: Path) -> None:
+    path = tmp_path / "report.txt"  # a PDF under a wrong name is still read as a PDF
+    path.write_bytes(pdf_without_text(1))
+    assert [f.rule for f in import_file(path).findings] == ["FILE-SCANNED-PDF"]
+
+
+def _to_pdf(docs: list[dict[str, Any]], workdir: Path) -> list[Path]:
+    """Render each document to .docx and let one LibreOffice print them all to PDF (2 cores: one start)."""
+    sources = []
+    for i, doc in enumerate(docs):
+        src = workdir / f"report{i}.docx"
+        src.write_bytes(render_document(doc, "docx"))
+        sources.append(str(src))
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{workdir}/lo_profile",
+                    "--convert-to", "pdf", "--outdir", str(workdir), *sources],
+                   check=True, capture_output=True, timeout=600)
+    return [workdir / f"report{i}.pdf" for i in range(len(docs))]
+
+
+@pytest.mark.libreoffice
+@requires_libreoffice
+@settings(max_examples=2, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
+                                 HealthCheck.data_too_large])
+@given(docs=st.lists(documents(), min_size=6, max_size=6))
+def test_pdf_round_trip_generated_documents(docs: list[dict[str, Any]], tmp_path_factory: Any) -> None:
+    workdir = tmp_path_factory.mktemp("pdf_round_trip")
+    for doc, pdf in zip(docs, _to_pdf(docs, workdir), strict=True):
+        result = import_bytes(pdf.read_bytes(), pdf.name, "pdf")
+        assert [f"{f.rule} {f.message}" for f in result.findings] == []
+        back = copy.deepcopy(result.document)
+        assert back is not None
+        back.pop("source")
+        assert back == _expected(doc)
+    # keep the pages of one of them for a look: table 三 runs over a page break
+    if shutil.which("pdftoppm"):
+        ARTIFACTS.mkdir(exist_ok=True)
+        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "2", str(workdir / "report0.pdf"),
+                        str(workdir / "page")], check=True, timeout=120)
+        for page in sorted(workdir.glob("page-*.png")):
+            shutil.copyfile(page, ARTIFACTS / f"pdf-roundtrip-{page.stem}.png")
