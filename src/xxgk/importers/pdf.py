@@ -188,7 +188,7 @@ def _split_row_tail(row: list[Cell]) -> bool:
     texts = [c for c in row if c and c.strip()]
     empty = [c for c in row if c is not None and not c.strip()]
     return (0 < len(texts) <= 3 and len(empty) >= 3 and not any(re.search(r"\d", t) for t in texts)
-            and not any(re.match(r"\s*([(（][一二三四五六七八九十][)）]|[一二三四五六七八九十][、.．])", t) for t in texts))
+            and not any(_HEADING_START.match(t) for t in texts))
 
 
 def _append_label(row: list[Cell], tail: list[Cell]) -> None:
