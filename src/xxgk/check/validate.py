@@ -383,12 +383,29 @@ def _published_blanks(form: Form, paths: list[str], locate: Locator) -> list[Fin
     out: list[Finding] = []
     for top, ps in by_table.items():
         heading = _section_label(form, top)
-        names = [locate(p)[2] or _label(form, p) for p in ps]
-        shown = "；".join(names[:6]) + (f"等{len(ps)}格" if len(ps) > 6 else "")
+        parts = [p.split(".") for p in ps]
+        columns = {x[2] for x in parts if len(x) == 3}
+        rows = {x[1] for x in parts if len(x) == 3}
+        if len(ps) > 2 and len(columns) == 1 and all(len(x) == 3 for x in parts):
+            # one column left blank: name the column and its rows, not every cell
+            col = _column_label(form, top, next(iter(columns)))
+            shown = f"“{col}”列的{len(ps)}格（{_label(form, ps[0])}起）"
+        elif len(ps) > 2 and len(rows) == 1 and all(len(x) == 3 for x in parts):
+            shown = f"{_label(form, ps[0]).split('”行')[0]}”行的{len(ps)}格"
+        else:
+            names = [locate(p)[2] or _label(form, p) for p in ps]
+            shown = "；".join(names[:6]) + (f"等{len(ps)}格" if len(ps) > 6 else "")
         out.append(finding("CELL-BLANK-PUBLISHED", location=f"{heading}（{len(ps)}个空白格）", path=None,
                            message=f"已发布的{heading}中有{len(ps)}个单元格空白：{shown}。"
                                    "检查合计时按0计算，结论以此为准。"))
     return out
+
+
+def _column_label(form: Form, table: str, key: str) -> str:
+    for c in form.grid_columns(table):
+        if c["key"] == key:
+            return str(c.get("label") or key)
+    return key
 
 
 def invalid_paths(findings: list[Finding]) -> set[str]:

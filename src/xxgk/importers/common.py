@@ -205,6 +205,7 @@ def problems_topic(heading: str) -> str | None:
 
 _TITLE = re.compile(r"^(?:关于)?(?P<unit>.+?)(?:关于)?(?P<year>20\d\d)年度?(?:政府信息公开(?:工作)?)?年度?报告$")
 _TITLE_YEAR_FIRST = re.compile(r"^(?P<year>20\d\d)年度?(?P<unit>.+?)政府信息公开(?:工作)?年度报告$")
+_TITLE_NO_YEAR = re.compile(r"^(?:关于)?(?P<unit>.+?)政府信息公开(?:工作)?年度报告$")
 # a site's name after the title: "…年度报告-平潭综合实验区门户网站", "…年度报告_XX政府网", "…报告|XX"
 _TITLE_SUFFIX = re.compile(r"(年度报告)[-_|—–―·(（].*$")
 _PERIOD_YEAR = re.compile(r"统计(?:期限|期间|时限|时段|时间)[^0-9。]{0,6}(20\d\d)年0?1月0?1日")
@@ -220,6 +221,9 @@ def parse_title(text: str) -> tuple[str | None, int | None]:
         if m:
             unit = m.group("unit").strip("-_ ") or None
             return unit, int(m.group("year"))
+    m = _TITLE_NO_YEAR.match(s)
+    if m and not _TITLE_YEAR.search(s):  # a title without its year (the year is then read elsewhere)
+        return m.group("unit").strip("-_ ") or None, None
     y = _TITLE_YEAR.search(s)
     return None, int(y.group(1)) if y else None
 
@@ -701,7 +705,8 @@ def parse_t4(b: Builder, rows: list[list[Cell]]) -> None:
     for row in rows:
         labels, values = _row_values(row, 15)
         numbers = values
-        if not labels and len([p for p in numbers if _filled(p[1])]) >= 15:
+        # a row of 15 cells without a label: numbers, placeholders ("-", "/") or blanks, as printed
+        if not labels and len(numbers) >= 15 and any((p[1] or "").strip() for p in numbers):
             data = [(row, p) for p in _trim(numbers, 15)]
         five = _trim(numbers, 5)
         if len(five) == 5 and sum(1 for p in five if _filled(p[1])) >= 1 and \
@@ -837,6 +842,9 @@ def _title_of(head_paras: list[str]) -> str | None:
     for a, b in itertools.pairwise(head_paras[:13]):
         if all(parse_title(a + b)):
             return a + b
+    for t in head_paras[:12]:
+        if parse_title(t)[0]:
+            return t
     return next((t for t in head_paras if "年度报告" in t), head_paras[0] if head_paras else None)
 
 
