@@ -229,3 +229,39 @@ def test_cross_year_pair_agrees() -> None:
     broken["proactive"] = {**prev["proactive"], "normative_documents": {"issued": 0, "repealed": 5, "in_force": 6}}
     r = check_file(REAL / "2024-huaian-hongze-district-gov.pdf", previous=broken)
     assert "T2-STOCK-XYEAR" in {f.rule for f in r.findings}
+
+
+@pytest.mark.browser
+def test_real_corpus_summary_as_a_reviewer_sees_it(tmp_path: Path) -> None:
+    """The summary of a run over the real corpus, in Chromium on a desktop and a phone: the grouped,
+    traceable findings are what the page shows, and no finding asks to fill a cell with 0."""
+    from test_summary_browser import CHROMIUM, FLAGS, _unavailable
+    from xxgk.check.run import check_paths
+    from xxgk.report.writers import write_summaries
+
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"Chromium not found at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright Python package is not installed")
+    run = check_paths([REAL], jobs=1)
+    write_summaries(run, tmp_path / "summary")
+    page_file = tmp_path / "summary" / "summary.html"
+    artifacts = Path(__file__).parent / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            for name, size in (("desktop", {"width": 1366, "height": 900}), ("phone", {"width": 390, "height": 844})):
+                page = browser.new_page(viewport=size, locale="zh-CN")
+                page.goto(page_file.as_uri())
+                for summary in page.locator("#files tbody tr[data-status=fail] details summary").all():
+                    summary.click()
+                text = page.inner_text("body")
+                assert "原文第4页表格2第4行第5列" in text  # the 2023 洪泽区 table 四 总计 cell, page/table/row/column
+                assert "请填0" not in text
+                page.screenshot(path=str(artifacts / f"real-summary-{name}.png"), full_page=True)
+                page.close()
+        finally:
+            browser.close()
