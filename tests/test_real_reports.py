@@ -265,3 +265,30 @@ def test_real_corpus_summary_as_a_reviewer_sees_it(tmp_path: Path) -> None:
                 page.close()
         finally:
             browser.close()
+
+
+def test_crawled_text_whose_tables_were_flattened() -> None:
+    """The crawl's text of the 2024 平潭综合实验区 page: headings run into one paragraph, tables flattened
+    into runs of digits ("规章000行政规范性文件6233440"). A careful reviewer cannot read the tables from this
+    copy and says so once per table; everything else in it is a sound report."""
+    name = "2024-pingtan-pilot-zone-gov-crawl.txt"
+    r = _imported(name)
+    d = r.document
+    assert (d["unit"]["name"], d["year"]) == ("平潭综合实验区", 2024)
+    assert d["source"]["sections"] == ["一", "二", "三", "四", "五", "六"]
+    assert d["overview"]["requests"].endswith("全年办理政府信息公开申请218件。")
+    assert d["problems"]["improvements"].startswith("2025年，将重点从以下方面做好改进")
+    assert (d["other"]["fee_charged"], d["other"]["fee_amount_yuan"]) == (False, None)  # "无收取信息处理费情况"
+    # not one figure guessed out of the digit runs
+    assert d["proactive"]["normative_documents"] == {"issued": None, "repealed": None, "in_force": None}
+    assert d["requests"]["new_received"]["total"] is None
+    result = check_file(REAL / name)
+    failing = [f for f in result.findings if f.outcome == "fail"]
+    assert [(f.rule, f.location) for f in failing] == [("FMT-TABLE-UNREAD", "表二"), ("FMT-TABLE-UNREAD", "表三"),
+                                                       ("FMT-TABLE-UNREAD", "表四")]
+    assert all("只有文字" in f.message for f in failing)
+    # the four table rules say once each why they could not be checked; no CELL-BLANK, no "请填0"
+    na = [f for f in result.findings if f.outcome == "not_assessable"]
+    assert sorted(f.rule for f in na) == ["T3-BALANCE", "T3-RESULT-SUM", "T3-ROW-TOTAL", "T4-SUM"]
+    assert not any("请填0" in f.message + f.hint for f in result.findings)
+    assert result.status == "fail"

@@ -214,6 +214,7 @@ _PERIOD_YEAR = re.compile(r"统计(?:期限|期间|时限|时段|时间)[^0-9。
 def parse_title(text: str) -> tuple[str | None, int | None]:
     s = _SPACE.sub("", nfkc(text))
     s = re.sub(r"[《》\"“”]", "", s)
+    s = re.sub(r"^(?:标题|题目|文章标题|名称)[:：]", "", s)
     s = re.sub(r"\.(txt|html?|docx|md|pdf)$", "", s, flags=re.I)
     s = _TITLE_SUFFIX.sub(r"\1", s)
     for rx in (_TITLE, _TITLE_YEAR_FIRST):
@@ -891,12 +892,36 @@ def _not_report(blocks: list[Block], sections: list[tuple[str, list[Block]]], fu
     return f"内容不是政府信息公开工作年度报告：没有表二、表三、表四，找到的部分标题：{found}"
 
 
+# the six official headings (numbered, in their exact words: safe to find anywhere) and the overview's
+# sub-headings (after a sentence end), when a copy has run them into one paragraph
+_RUN_IN_HEAD = re.compile(r"[一二三四五六][、.．]\s*(?:总体情况|主动公开政府信息情况|收到和处理政府信息公开申请情况|"
+                          r"政府信息公开行政复议、?行政诉讼情况|存在的主要问题及改进情况|其他需要报告的事项)")
+_RUN_IN_SUB = re.compile(r"(?<=[。；;！!?？\s])[（(][一二三四五六][)）][^。]{2,16}?(?:方面|情况)[。：:]")
+
+
+def split_run_in(blocks: list[Block]) -> list[Block]:
+    """A paragraph that holds section headings (a crawl or a copy that lost its line breaks) is cut
+    before and after each official heading and before each overview sub-heading."""
+    out: list[Block] = []
+    for x in blocks:
+        if not (isinstance(x, Para) and len(x.text) > 60 and _RUN_IN_HEAD.search(x.text)):
+            out.append(x)
+            continue
+        cuts = {0, len(x.text)}
+        for m in _RUN_IN_HEAD.finditer(x.text):
+            cuts.update((m.start(), m.end()))
+        cuts.update(m.start() for m in _RUN_IN_SUB.finditer(x.text))
+        points = sorted(cuts)
+        out.extend(Para(x.text[a:b].strip()) for a, b in itertools.pairwise(points) if x.text[a:b].strip())
+    return out
+
+
 def build_document(blocks: list[Block], *, kind: str, name: str, data: bytes,
                    form: Form | None = None) -> ImportResult:
     form = form or load_form()
     doc = empty_document(form)
     b = Builder(form, doc)
-    blocks = [x for x in blocks if not (isinstance(x, Para) and is_furniture(x.text))]
+    blocks = split_run_in([x for x in blocks if not (isinstance(x, Para) and is_furniture(x.text))])
     _number_rows(blocks, kind)
     head, sections = split_sections(blocks)
     fulltext = "\n".join(_block_text(x) for x in blocks)
@@ -955,8 +980,12 @@ def build_document(blocks: list[Block], *, kind: str, name: str, data: bytes,
                                 ("四", parse_t4, "表四（政府信息公开行政复议、行政诉讼情况）")):
         if tables[number]:
             parse(b, [row for t in tables[number] for row in t.rows])
+            continue
+        key = SECTION_KEYS[CN_NUM.index(number)]
+        if paras_of(by_number.get(number, [])):
+            b.table_problem(f"第{number}部分只有文字，没有{what}的表格（表格可能被贴成图片，或在复制网页时丢失了"
+                            "表格结构），该表未导入。", f"表{number}", key)
         else:
-            key = SECTION_KEYS[CN_NUM.index(number)]
             b.table_problem(f"报告中找不到{what}，该表未导入。", f"表{number}", key)
 
     # 五 problems
