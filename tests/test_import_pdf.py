@@ -111,3 +111,41 @@ def test_pdf_round_trip_generated_documents(docs: list[dict[str, Any]], tmp_path
                         str(workdir / "page")], check=True, timeout=120)
         for page in sorted(workdir.glob("page-*.png")):
             shutil.copyfile(page, ARTIFACTS / f"pdf-roundtrip-{page.stem}.png")
+
+
+@pytest.mark.libreoffice
+@requires_libreoffice
+def test_pdf_with_tables_drawn_without_lines(tmp_path: Path) -> None:
+    """A report typed as plain text and printed to PDF: its tables have no ruling lines, only figures set
+    apart by spaces; rows whose figures wrap onto the next line are joined again."""
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "samples" / "published" / "孟津区小浪底镇人民政府2024年政府信息公开工作年度报告.txt").read_text(
+        encoding="utf-8")
+    changes = {
+        "行政规范性文件\t0\t0\t0": "行政规范性文件\t2\t1\t9",
+        "行政许可\t0": "行政许可\t315",
+        "本年新收政府信息公开申请数量\t\t0\t0\t0\t0\t0\t0\t0": "本年新收政府信息公开申请数量\t\t3\t1\t0\t0\t0\t0\t4",
+        "(一) 予以公开\t0\t0\t0\t0\t0\t0\t0": "(一) 予以公开\t2\t1\t0\t0\t0\t0\t3",
+        "2. 重复申请\t0\t0\t0\t0\t0\t0\t0": "2. 重复申请\t1\t0\t0\t0\t0\t0\t1",
+        "(七) 总计\t\t0\t0\t0\t0\t0\t0\t0": "(七) 总计\t\t3\t1\t0\t0\t0\t0\t4",
+        "\n0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0": "\n1\t0\t0\t0\t1\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0",
+    }
+    for old, new in changes.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    src = tmp_path / "report.txt"
+    src.write_text(text, encoding="utf-8")
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo_profile",
+                    "--infilter=Text (encoded):UTF8,LF,,,", "--convert-to", "pdf", "--outdir", str(tmp_path),
+                    str(src)], check=True, capture_output=True, timeout=300)
+    r = import_file(tmp_path / "report.pdf")
+    assert [f.message for f in r.findings] == []
+    d = r.document
+    assert d["proactive"]["normative_documents"] == {"issued": 2, "repealed": 1, "in_force": 9}
+    assert d["proactive"]["licensing"] == 315
+    assert d["requests"]["new_received"]["total"] == 4 and d["requests"]["granted"]["commercial"] == 1
+    assert d["requests"]["rejected_repeated"]["natural_person"] == 1
+    assert d["requests"]["total_processed"] == {"natural_person": 3, "commercial": 1, "research": 0,
+                                                "social_welfare": 0, "legal_services": 0, "other": 0, "total": 4}
+    assert d["review_litigation"]["review"] == {"upheld": 1, "corrected": 0, "other": 0, "pending": 0, "total": 1}
+    assert "无框线表格" in r.locations["requests.new_received.total"][2]

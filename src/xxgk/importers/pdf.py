@@ -119,8 +119,9 @@ def pdf_blocks(data: bytes) -> tuple[list[Block], int, int]:
     items.sort(key=lambda x: (x[0], x[1], x[2]))
     all_lines = [it[3] for it in items if isinstance(it[3], _Line)]
     repeated = _furniture(all_lines, pages)
-    body = [ln for ln in all_lines if not _PAGE_NUMBER.match(ln.text) and not _FURNITURE.match(ln.text.strip())
-            and ln.text.strip() not in repeated]
+    edge = _edge_lines(all_lines)
+    body = [ln for ln in all_lines if not (_PAGE_NUMBER.match(ln.text) and (id(ln) in edge or not _bare(ln.text)))
+            and not _FURNITURE.match(ln.text.strip()) and ln.text.strip() not in repeated]
     keep = {id(ln) for ln in body}
     left = _mode([round(ln.x0) for ln in body]) if body else 0
     right = max((ln.x1 for ln in body), default=0)
@@ -161,6 +162,23 @@ def pdf_blocks(data: bytes) -> tuple[list[Block], int, int]:
         if id(item) not in keep:
             continue
         ln = item
+        cells = _as_row(ln.text)
+        if cells is not None:
+            # a table drawn without ruling lines: a label and its figures on one line
+            flush()
+            last = blocks[-1] if blocks else None
+            if isinstance(last, Table) and getattr(last, "unruled", False) and cells[0] == "" \
+                    and _wrapped_tail(last.rows[-1], cells):
+                last.rows[-1].extend(cells[1:])  # the figures of the row above, wrapped onto this line
+                continue
+            row = Row(cells, f"第{ln.page}页第{_line_no(all_lines, ln)}行（无框线表格）")
+            if isinstance(last, Table) and getattr(last, "unruled", False):
+                last.rows.append(row)
+            else:
+                table = Table([row])
+                table.unruled = True  # type: ignore[attr-defined]
+                blocks.append(table)
+            continue
         indent = ln.x0 - left > ln.size * 0.8
         short = prev is not None and right - prev.x1 > prev.size * 1.5
         # a heading set in another size or font (bold) starts a paragraph, and so does a line that
@@ -182,6 +200,41 @@ def _number(cell: Cell) -> bool:
     return bool(cell and re.fullmatch(r"\s*[\d.,]+\s*", cell))
 
 
+_TRAILING_NUMBERS = re.compile(r"(.*?)\s*((?:(?<![\d.])\d[\d,]*(?:\.\d+)?\s*)+)")
+_T2_LABELS = {"规章", "行政规范性文件", "规范性文件", "行政许可", "行政处罚", "行政强制", "行政事业性收费"}
+
+
+_ROW_MARK = re.compile(r"\s*([一二三四][、.．]|[（(][一二三四五六七][)）]|\d{1,2}[.、．])")
+
+
+def _as_row(text: str) -> list[Cell] | None:
+    """["label", "n", "n", …] for a line of an unruled table, else None (prose, a heading)."""
+    m = _TRAILING_NUMBERS.fullmatch(text.strip())
+    if not m:
+        return None
+    label = m.group(1).strip()
+    numbers = m.group(2).split()
+    if "。" in label or label.endswith(("年", "月", "日", "第", "约", "为")):
+        return None
+    if not label:
+        return ["", *numbers]
+    marked = _ROW_MARK.match(label) is not None or re.sub(r"\s", "", label) in _T2_LABELS
+    if len(numbers) >= 3 or marked:
+        return [label, *numbers]
+    return None
+
+
+def _wrapped_tail(row: list[Cell], cells: list[Cell]) -> bool:
+    """Figures alone on a line that complete the row above (3 figures of table 二, 7 of table 三, 15 of
+    table 四)."""
+    have = len([c for c in row[1:] if c])
+    return have + len(cells) - 1 in (3, 7, 15) and have not in (3, 7, 15)
+
+
+def _line_no(lines: list[_Line], ln: _Line) -> int:
+    return 1 + sum(1 for x in lines if x.page == ln.page and x.top < ln.top)
+
+
 def _split_row_tail(row: list[Cell]) -> bool:
     """The rest of a table row that a page break cut: label text only (no figure, no row number of its
     own such as "（三）" or "2."), and the value cells present but empty."""
@@ -201,6 +254,23 @@ def _append_label(row: list[Cell], tail: list[Cell]) -> None:
         elif n == len(texts) - 1 and labels:
             row[labels[-1]] = (row[labels[-1]] or "") + text
         # else: the rest of a label merged over many rows (the vertical "三、本年度办理结果"): nothing to add
+
+
+def _edge_lines(lines: list[_Line]) -> set[int]:
+    """The first and last line of each page: where a bare page number stands."""
+    out: set[int] = set()
+    pages: dict[int, list[_Line]] = {}
+    for ln in lines:
+        pages.setdefault(ln.page, []).append(ln)
+    for page_lines in pages.values():
+        out.add(id(min(page_lines, key=lambda x: x.top)))
+        out.add(id(max(page_lines, key=lambda x: x.top)))
+    return out
+
+
+def _bare(text: str) -> bool:
+    """A page number without decoration ("7", not "— 7 —" or "第7页"): only furniture at a page's edge."""
+    return bool(re.fullmatch(r"\s*\d{1,3}\s*", text))
 
 
 def _mode(values: list[int]) -> int:
