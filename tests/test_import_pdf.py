@@ -70,6 +70,12 @@ def test_broken_pdf_is_unreadable_without_a_traceback(tmp_path: Path) -> None:
         assert "PDF" in r.findings[0].message and "Traceback" not in r.findings[0].message
 
 
+def test_pdf_with_too_many_pages_is_refused_not_cut_short() -> None:
+    r = import_bytes(pdf_without_text(201), "合订本.pdf", "pdf")
+    assert [f.rule for f in r.findings] == ["FILE-TOO-MANY-PAGES"]
+    assert "共201页" in r.findings[0].message and r.document is None
+
+
 def test_pdf_is_recognised_by_content_not_name(tmp_path: Path) -> None:
     path = tmp_path / "report.txt"  # a PDF under a wrong name is still read as a PDF
     path.write_bytes(pdf_without_text(1))

@@ -22,7 +22,13 @@ from ..report.model import finding
 from .base import ImportResult
 from .common import Block, Cell, Para, Row, Table, build_document
 
-MAX_PAGES = 200
+MAX_PAGES = 200  # an annual report runs to 5-30 pages; more is another document, read no further
+
+
+class TooManyPages(Exception):
+    def __init__(self, pages: int) -> None:
+        super().__init__(pages)
+        self.pages = pages
 _HEADING_START = re.compile(r"\s*([（(][一二三四五六七八九十][)）]|[一二三四五六七八九十][、．.])")
 _PAGE_NUMBER = re.compile(r"^[\s\-—－–_·•]*(第\s*)?\d{1,3}(\s*页)?(\s*/\s*(共\s*)?\d{1,3}\s*页?)?[\s\-—－–_·•]*$")
 _FURNITURE = re.compile(r"^(附件(下载)?[:：]?|相关附件[:：]?|下载附件|点击下载|\d+\.pdf|.*\.pdf)$", re.I)
@@ -110,7 +116,9 @@ def pdf_blocks(data: bytes) -> tuple[list[Block], int, int]:
     chars = 0
     with pdfplumber.open(BytesIO(data)) as pdf:
         pages = len(pdf.pages)
-        for number, page in enumerate(pdf.pages[:MAX_PAGES], 1):
+        if pages > MAX_PAGES:
+            raise TooManyPages(pages)
+        for number, page in enumerate(pdf.pages, 1):
             chars += len(page.chars)
             lines, runs = _page_items(page, number)
             items += [(number, ln.top, 1, ln) for ln in lines]
@@ -288,6 +296,9 @@ def _join(parts: list[str]) -> str:
 def import_pdf(data: bytes, name: str) -> ImportResult:
     try:
         blocks, pages, chars = pdf_blocks(data)
+    except TooManyPages as e:
+        return ImportResult(kind="pdf", document=None, findings=[finding(
+            "FILE-TOO-MANY-PAGES", location=name, pages=e.pages, limit=MAX_PAGES)])
     except Exception as e:  # pdfminer raises many kinds of errors on a damaged file
         return ImportResult(kind="pdf", document=None, findings=[finding(
             "FILE-UNREADABLE", location=name, reason=f"PDF文件已损坏或无法解析（{type(e).__name__}）")])
