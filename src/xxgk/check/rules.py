@@ -207,7 +207,9 @@ def evaluate(form: Form, doc: dict[str, Any], prev: dict[str, Any] | None = None
             sheet=sheet, cell=cell, location=location, path=rule.cell_path,
             left=params["left"], op=rule.op, right=params["right"],
         ))
-    return group_findings(out)
+    # a page has no cells to point at one by one: repeats over a row or column become one finding;
+    # a workbook keeps one finding a cell, which the feedback copy marks cell by cell
+    return group_findings(out) if is_imported(doc) else out
 
 
 # ---------------------------------------------------------------- grouping
@@ -220,11 +222,21 @@ def _cell_range(cells: list[str]) -> str:
     """"C5:C12" for cells of one column or one row, else the cells listed."""
     parts = [re.fullmatch(r"([A-Z]+)(\d+)", c) for c in cells]
     if all(parts):
-        cols = {m.group(1) for m in parts if m}
-        rows = {int(m.group(2)) for m in parts if m}
-        if len(cols) == 1 or len(rows) == 1:
+        cols = [_col_index(m.group(1)) for m in parts if m]
+        rows = [int(m.group(2)) for m in parts if m]
+        # a range only where it is one: one column of consecutive rows, or one row of consecutive columns
+        if len(set(cols)) == 1 and rows == list(range(rows[0], rows[0] + len(rows))):
+            return f"{cells[0]}:{cells[-1]}"
+        if len(set(rows)) == 1 and cols == list(range(cols[0], cols[0] + len(cols))):
             return f"{cells[0]}:{cells[-1]}"
     return "、".join(cells[:_SHOWN]) + ("等" if len(cells) > _SHOWN else "")
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
 
 
 def group_findings(findings: list[Finding], min_count: int = GROUP_MIN) -> list[Finding]:

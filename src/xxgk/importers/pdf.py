@@ -103,8 +103,7 @@ def _furniture(lines: list[_Line], pages: int) -> set[str]:
     """Texts repeated at the top or bottom of most pages (running headers and footers)."""
     if pages < 3:
         return set()
-    seen = Counter({t for t in {(ln.page, ln.text.strip()) for ln in lines}})
-    texts = Counter(t for (_p, t) in seen)
+    texts = Counter(t for (_p, t) in {(ln.page, ln.text.strip()) for ln in lines})  # pages each text is on
     return {t for t, n in texts.items() if n >= max(3, pages * 0.6) and len(t) <= 40}
 
 
