@@ -155,3 +155,45 @@ def test_pdf_with_tables_drawn_without_lines(tmp_path: Path) -> None:
                                                 "social_welfare": 0, "legal_services": 0, "other": 0, "total": 4}
     assert d["review_litigation"]["review"] == {"upheld": 1, "corrected": 0, "other": 0, "pending": 0, "total": 1}
     assert "无框线表格" in r.locations["requests.new_received.total"][2]
+
+
+def pdf_with_lines(pages: list[list[tuple[float, str]]]) -> bytes:
+    """A valid PDF with lines of (ASCII) text at the given heights, in Helvetica."""
+    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
+    kids = []
+    font = 3
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    for lines in pages:
+        ops = b"".join(b"BT /F1 11 Tf 72 %d Td (%s) Tj ET\n" % (int(y), t.encode("latin-1")) for y, t in lines)
+        objects.append(b"<< /Length %d >>\nstream\n" % len(ops) + ops + b"endstream")
+        content = len(objects)
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {content} 0 R "
+                       f"/Resources << /Font << /F1 {font} 0 R >> >> >>".encode())
+        kids.append(f"{len(objects)} 0 R")
+    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>".encode()
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def test_running_headers_and_page_numbers_are_dropped() -> None:
+    from xxgk.importers.common import Para
+    from xxgk.importers.pdf import pdf_blocks
+
+    pages = []
+    for n in range(1, 5):
+        body = [(700 - 20 * i, f"Body line {n}.{i} of the report text goes on here") for i in range(5)]
+        pages.append([(800, "Annual report of Qingshan township"), *body, (40, f"- {n} -")])
+    blocks, count, chars = pdf_blocks(pdf_with_lines(pages))
+    text = "\n".join(b.text for b in blocks if isinstance(b, Para))
+    assert count == 4 and chars > 0
+    assert "Annual report of Qingshan" not in text  # the header on every page
+    assert not any(f"- {n} -" in text for n in range(1, 5))  # the page numbers
+    assert "Body line 3.4" in text
