@@ -64,6 +64,8 @@ def _page_items(page: Any, number: int) -> tuple[list[_Line], list[_Rows]]:
     runs: list[_Rows] = []
     boxes: list[tuple[float, float, float, float]] = []
     for t_index, table in enumerate(tables, 1):
+        if all(_is_spanning(row) for row in table.rows):
+            continue  # prose that a word processor framed: read as text lines below, not as a table
         texts = table.extract()
         current: list[list[Cell]] = []
         start_top = 0.0
