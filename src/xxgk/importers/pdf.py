@@ -105,7 +105,8 @@ def _furniture(lines: list[_Line], pages: int) -> set[str]:
     """Texts repeated at the top or bottom of most pages (running headers and footers)."""
     if pages < 3:
         return set()
-    texts = Counter(t for (_p, t) in {(ln.page, ln.text.strip()) for ln in lines})  # pages each text is on
+    edge = _edge_lines(lines, 2)
+    texts = Counter(t for (_p, t) in {(ln.page, ln.text.strip()) for ln in lines if id(ln) in edge})
     return {t for t, n in texts.items() if n >= max(3, pages * 0.6) and len(t) <= 40}
 
 
@@ -158,7 +159,8 @@ def pdf_blocks(data: bytes) -> tuple[list[Block], int, int]:
                     rows.pop(0)
                 if not rows:
                     continue
-            if isinstance(last, Table) and last.rows and _split_row_tail(rows[0]):
+            if isinstance(last, Table) and last.rows and _split_row_tail(rows[0]) \
+                    and getattr(last.rows[-1], "origin", "").startswith(f"第{item.page - 1}页"):
                 # a row broken by the page: its label ends at the top of the next page, its figures stayed
                 _append_label(last.rows[-1], rows.pop(0))
                 if not rows:
@@ -265,15 +267,15 @@ def _append_label(row: list[Cell], tail: list[Cell]) -> None:
         # else: the rest of a label merged over many rows (the vertical "三、本年度办理结果"): nothing to add
 
 
-def _edge_lines(lines: list[_Line]) -> set[int]:
-    """The first and last line of each page: where a bare page number stands."""
+def _edge_lines(lines: list[_Line], n: int = 1) -> set[int]:
+    """The first and last n lines of each page: where page numbers and running headers stand."""
     out: set[int] = set()
     pages: dict[int, list[_Line]] = {}
     for ln in lines:
         pages.setdefault(ln.page, []).append(ln)
     for page_lines in pages.values():
-        out.add(id(min(page_lines, key=lambda x: x.top)))
-        out.add(id(max(page_lines, key=lambda x: x.top)))
+        ordered = sorted(page_lines, key=lambda x: x.top)
+        out.update(id(x) for x in ordered[:n] + ordered[-n:])
     return out
 
 
