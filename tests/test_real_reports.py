@@ -292,3 +292,11 @@ def test_crawled_text_whose_tables_were_flattened() -> None:
     assert sorted(f.rule for f in na) == ["T3-BALANCE", "T3-RESULT-SUM", "T3-ROW-TOTAL", "T4-SUM"]
     assert not any("请填0" in f.message + f.hint for f in result.findings)
     assert result.status == "fail"
+
+
+def test_text_finding_quotes_the_report_as_written() -> None:
+    r = check_file(REAL / "2024-huaian-hongze-district-gov.pdf")
+    txt = next(f for f in r.findings if f.rule == "TXT-T3")
+    # the report's own words and punctuation, read off the PDF: 17 in the text, 95 in table 三
+    assert "正文写“2024 年，区政府办代表区政府受理政府信息公开申请 17 件" in txt.message
+    assert (txt.left, txt.right) == (17, "95")

@@ -118,14 +118,26 @@ def _quote(sentence: str, limit: int = 60) -> str:
 _TABLE_LINE = re.compile(r"(?:\d+(?:\.\d+)?[\s|,，]+){2,}\d+")
 
 
+_SENTENCE_END = re.compile(r"[。；;！!？?]")
+
+
 def sentences(text: str) -> Iterator[str]:
     """Normalised sentences of running text; lines that look like table rows are left out."""
+    for searched, _shown in sentences_as_written(text):
+        yield searched
+
+
+def sentences_as_written(text: str) -> Iterator[tuple[str, str]]:
+    """(normalised sentence to search, the sentence as written to quote): a message quotes the report's
+    own words and punctuation ("2024年，区政府办…"), not the normalised form ("2024年,区政府办…")."""
     for line in text.splitlines():
         if "\t" in line or _TABLE_LINE.search(unicodedata.normalize("NFKC", line)):
             continue
-        for s in re.split(r"[。；;！!？?]", norm(line)):
-            if s:
-                yield s
+        # NFKC only turns full-width sentence ends into half-width ones, so both splits line up
+        for shown in _SENTENCE_END.split(line):
+            searched = norm(shown)
+            if searched:
+                yield searched, _SPACES.sub(" ", shown).strip()
 
 
 def _texts(form: Form, doc: dict[str, Any], locate: Locator) -> list[tuple[str, str, tuple]]:
@@ -355,14 +367,14 @@ def check_text_tables(form: Form, doc: dict[str, Any], locate: Locator) -> list[
     reported3: set[str] = set()
     reported4: set[str] = set()
     for text, number, loc in _texts(form, doc, locate):
-        for s in sentences(text):
+        for s, shown in sentences_as_written(text):
             # --- table 三
             m = _REQ_NEG.search(s)
             if m and "公开" in m.group(1) + s[m.end():m.end() + 4] and "信息" in m.group(0) \
                     and not any(w in m.group(1) for w in ("复议", "诉讼")) and rows_12 and "neg" not in reported3:
                 reported3.add("neg")
                 out.append(finding("TXT-T3", severity=sev3, **_where(loc), left=_fmt(new), op="==", right=0,
-                                   message=f"正文写“{_quote(s)}”，但表三“一、本年新收”总计为{_fmt(new)}、"
+                                   message=f"正文写“{_quote(shown)}”，但表三“一、本年新收”总计为{_fmt(new)}、"
                                            f"“二、上年结转”总计为{_fmt(carried)}。"))
             if any(t in s for t in _REQ_TOPIC) and new is not None:
                 for m in _REQ_NUM.finditer(s):
@@ -377,7 +389,7 @@ def check_text_tables(form: Form, doc: dict[str, Any], locate: Locator) -> list[
                         reported3.add(str(n))
                         out.append(finding("TXT-T3", severity=sev3, **_where(loc), left=int(n), op="==",
                                            right=_fmt(new),
-                                           message=f"正文写“{_quote(s)}”（{n}件），但表三“一、本年新收政府信息公开"
+                                           message=f"正文写“{_quote(shown)}”（{n}件），但表三“一、本年新收政府信息公开"
                                                    f"申请数量”总计为{_fmt(new)}。"))
                     break
             # --- table 四
@@ -393,11 +405,11 @@ def check_text_tables(form: Form, doc: dict[str, Any], locate: Locator) -> list[
                 if "复议" in scope and review_nz and "review" not in reported4:
                     reported4.add("review")
                     out.append(finding("TXT-T4", severity=sev4, **_where(loc), left=_fmt(review), op="==", right=0,
-                                       message=f"正文写“{_quote(s)}”，但表四“行政复议”总计为{_fmt(review)}。"))
+                                       message=f"正文写“{_quote(shown)}”，但表四“行政复议”总计为{_fmt(review)}。"))
                 if "诉讼" in scope and lit_nz and "litigation" not in reported4:
                     reported4.add("litigation")
                     out.append(finding("TXT-T4", severity=sev4, **_where(loc), left=_fmt(litigation), op="==",
-                                       right=0, message=f"正文写“{_quote(s)}”，但表四“行政诉讼”两项总计为"
+                                       right=0, message=f"正文写“{_quote(shown)}”，但表四“行政诉讼”两项总计为"
                                                         f"{_fmt(litigation)}。"))
                 if "复议" in scope or "诉讼" in scope:
                     break
@@ -414,7 +426,7 @@ def check_text_tables(form: Form, doc: dict[str, Any], locate: Locator) -> list[
                 reported4.add(key)
                 out.append(finding("TXT-T4", severity=sev4, **_where(loc), left=int(n), op="==",
                                    right=_fmt(table_value),
-                                   message=f"正文写“{_quote(s)}”（{m.group(1)}{n}件），但表四{name}为"
+                                   message=f"正文写“{_quote(shown)}”（{m.group(1)}{n}件），但表四{name}为"
                                            f"{_fmt(table_value)}。"))
     return out
 
