@@ -197,3 +197,14 @@ def test_running_headers_and_page_numbers_are_dropped() -> None:
     assert "Annual report of Qingshan" not in text  # the header on every page
     assert not any(f"- {n} -" in text for n in range(1, 5))  # the page numbers
     assert "Body line 3.4" in text
+
+
+def test_prose_wrapped_after_a_number_stays_prose() -> None:
+    from xxgk.importers.pdf import _as_row
+
+    assert _as_row("1. 持续加大主动公开力度，全年公开信息 1136") is None
+    assert _as_row("2024 年，我区在政府网站平台主动发布各类政府信息 2428") is None
+    assert _as_row("2. 重复申请 1 0 0 0 0 0 1") == ["2. 重复申请", "1", "0", "0", "0", "0", "0", "1"]
+    assert _as_row("行政许可 447228") == ["行政许可", "447228"]
+    assert _as_row("0 0 0 1 1") == ["", "0", "0", "0", "1", "1"]
+

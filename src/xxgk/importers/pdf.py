@@ -229,7 +229,10 @@ def _as_row(text: str) -> list[Cell] | None:
         return None
     if not label:
         return ["", *numbers]
-    marked = _ROW_MARK.match(label) is not None or re.sub(r"\s", "", label) in _T2_LABELS
+    # a numbered line with one or two figures is a row only if it reads like a label, not like prose
+    # wrapped after a number ("1. 持续加大主动公开力度，全年公开信息 1136")
+    marked = (_ROW_MARK.match(label) is not None and "，" not in label and len(label) <= 60) \
+        or re.sub(r"\s", "", label) in _T2_LABELS
     if len(numbers) >= 3 or marked:
         return [label, *numbers]
     return None
