@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from test_check_docs import FORM, check_doc, locate_workbook, suqian
-from xxgk.check.text import evaluate_text, fee_statement, split_sections
+from xxgk.check.text import evaluate_text, fee_statement
 from xxgk.document import empty_document, get_path, set_path
+from xxgk.importers.common import section_bodies
 
 # Modelled on a real township report (孟津区小浪底镇 2024): tables as tab-separated lines.
 TOWNSHIP = """孟津区小浪底镇人民政府 2024 年政府信息公开工作 年度报告
@@ -50,7 +51,7 @@ def township(text: str = TOWNSHIP, sections: list[str] | None = None) -> dict:
     for f in FORM.fields:
         if FORM.field_types.get(f.type) and FORM.field_types[f.type].numeric and f.section != "other":
             set_path(doc, f.path, 0)
-    order, _ = split_sections(text)
+    order, _ = section_bodies(text)
     doc["source"] = {"kind": "text", "file": "小浪底镇2024年报.txt", "sha256": "0" * 64,
                      "title": "孟津区小浪底镇人民政府 2024 年政府信息公开工作 年度报告",
                      "sections": order if sections is None else sections, "fulltext": text}

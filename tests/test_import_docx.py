@@ -92,3 +92,14 @@ def test_files_that_are_not_reports_give_findings_not_crashes(tmp_path: Path) ->
     broken.write_bytes(b"PK\x03\x04" + b"garbage" * 20)
     r = import_file(broken)
     assert r.document is None and r.findings[0].severity == "error"
+
+
+def test_figures_name_their_table_row_and_column_in_word_and_html() -> None:
+    """Table 三 of the sample: row 6 is （一）予以公开 (after the three header rows and rows 一 and 二),
+    column 5 is 商业企业 (three label columns, then 自然人): the same place in the Word file and the page."""
+    root = Path(__file__).resolve().parents[1] / "samples" / "published"
+    for ext in ("docx", "html"):
+        r = import_file(root / f"孟津区小浪底镇人民政府2024年政府信息公开工作年度报告.{ext}")
+        where = r.locations["requests.granted.commercial"][2]
+        assert where == "表三“（一）予以公开”行“商业企业”列（原文表格2第6行第5列）"
+        assert r.locations["review_litigation.review.total"][2].endswith("（原文表格3第4行第5列）")

@@ -36,7 +36,9 @@ def test_sample_yields_every_figure() -> None:
     assert (len(t3), len(t2), len(t4)) == (175, 10, 15)
     assert all(v == 0 and isinstance(v, int) for v in figs.values())
     assert doc["requests"]["other_other"]["natural_person"] == 0  # the "3. 其他" line placed under （六）
-    assert r.locations["requests.granted.commercial"] == (None, None, "表三“（一）予以公开”行“商业企业”列")
+    # every figure names where it was read: the form's cell and the source table, row and column
+    assert r.locations["requests.granted.commercial"] == (None, None,
+                                                          "表三“（一）予以公开”行“商业企业”列（原文表格2第6行第4列）")
 
 
 def test_sample_text_parts() -> None:
@@ -87,7 +89,7 @@ def test_unreadable_row_is_reported_and_left_blank() -> None:
     result = imp(text)
     row = result.document["requests"]["withheld_third_party"]
     assert row["natural_person"] is None and row["commercial"] == 0
-    msgs = [f for f in result.findings if f.rule == "FMT-TABLE"]
+    msgs = [f for f in result.findings if f.rule == "FMT-TABLE-UNREAD"]
     assert len(msgs) == 1
     assert msgs[0].location == "表三“（三）4.保护第三方合法权益”行“自然人”列" and "约5" in msgs[0].message
 
@@ -95,7 +97,7 @@ def test_unreadable_row_is_reported_and_left_blank() -> None:
 def test_missing_row_is_reported() -> None:
     lines = [ln for ln in sample_text().splitlines() if "重复申请" not in ln]
     result = imp("\n".join(lines))
-    bad = [f for f in result.findings if f.rule == "FMT-TABLE"]
+    bad = [f for f in result.findings if f.rule == "FMT-TABLE-UNREAD"]
     assert len(bad) == 1 and "（五）2.重复申请" in bad[0].message
     assert result.document["requests"]["rejected_repeated"]["total"] is None
 
@@ -135,8 +137,21 @@ def test_single_six_row_is_2019_format() -> None:
     rules = [f.rule for f in result.findings]
     assert "FMT-VERSION" in rules
     assert any("（六）其他处理只有一行" in f.message for f in result.findings)
-    assert result.document["requests"]["other_other"]["total"] is None
+    # a row of zeros splits one way only: 1-3 are each 0, and the sums can be checked
+    assert result.document["requests"]["other_other"]["total"] == 0
     assert result.document["requests"]["total_processed"]["total"] == 0
+    assert "requests.other_other.total" not in result.document["source"].get("unread", [])
+
+
+def test_single_six_row_with_figures_is_not_split() -> None:
+    lines = [ln for ln in sample_text().splitlines() if not ("逾期" in ln or ln.startswith("3. 其他"))]
+    at = next(i for i, ln in enumerate(lines) if ln.startswith("(七)"))
+    lines.insert(at, "\t(六) 其他处理\t\t2\t0\t0\t0\t0\t0\t2")
+    result = imp("\n".join(lines))
+    assert result.document["requests"]["other_other"]["total"] is None  # never guessed
+    unread = [f for f in result.findings if f.rule == "FMT-TABLE-UNREAD"]
+    assert len(unread) == 1 and "（六）其他处理" in unread[0].message
+    assert "requests.other_other.total" in result.document["source"]["unread"]
 
 
 def test_subtotal_column_in_text_is_skipped() -> None:
@@ -163,7 +178,9 @@ def test_section_heading_variant_and_not_a_report() -> None:
                                  "四、因政府信息公开工作被申请行政复议、提起行政诉讼情况")
     assert imp(text).document["source"]["sections"] == ["一", "二", "三", "四", "五", "六"]
     nothing = imp("这是一份会议通知。\n请各单位准时参加。")
-    assert nothing.document is None and nothing.findings[0].rule == "FILE-NOT-REPORT"
+    # not a report, by its content: skipped with the reason, not checked as a broken report
+    assert nothing.document is None and [f.rule for f in nothing.findings] == ["FILE-SKIPPED"]
+    assert "不是政府信息公开工作年度报告" in nothing.findings[0].message
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -122,6 +122,8 @@ def _dispatch(data: bytes, name: str, sha: str, limits: Limits) -> Loaded:
     if kind == "ole":
         return _problem(name, classify_ole(data), sha)
     if kind == "binary":
+        if data[:5] == b"%PDF-":  # a published report as PDF: the importers read its text layer
+            return _import(data, name, sha, "pdf", limits)
         return _problem(name, finding("FILE-NOT-WORKBOOK", kind=binary_kind(data)), sha)
     if kind == "text":
         text = decode_text(data) or ""

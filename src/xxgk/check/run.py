@@ -43,7 +43,7 @@ from ..read.safe_open import special_kind
 from ..report.model import FileResult, FileStore, Finding, Locator, RunResult, catalogue, finding
 from . import rules as rules_engine
 from .roster import RosterIndex, apply_roster
-from .text import evaluate_text, fee_statement, split_sections
+from .text import evaluate_text, fee_statement, sections_of
 from .validate import invalid_paths, validate_document
 
 DEFAULT_TIMEOUT = 60.0  # seconds per file; a normal workbook takes well under a second
@@ -215,7 +215,7 @@ def _read_fee_into(doc: dict[str, Any]) -> None:
     """For an imported report, record the 信息处理费 statement of 六 in other.* when still empty."""
     if get_path(doc, "other.fee_charged", None) is not None:
         return
-    _, bodies = split_sections((doc.get("source") or {}).get("fulltext") or "")
+    _, bodies = sections_of(doc)
     if "六" not in bodies:
         return
     charged, amount, _found = fee_statement(bodies["六"])
@@ -231,7 +231,8 @@ def check_loaded(path: Path, loaded: Any, form: Form | None = None, prev_lookup:
     """The checks after reading: validate, arithmetic rules (with last year's report), text rules."""
     r = FileResult(path=str(path), sha256=getattr(loaded, "sha256", None), kind=getattr(loaded, "kind", "unknown"),
                    form_version=getattr(loaded, "form_version", None), findings=list(loaded.findings or []),
-                   skipped=bool(getattr(loaded, "skipped", False)))
+                   skipped=bool(getattr(loaded, "skipped", False))
+                   or any(f.rule == "FILE-SKIPPED" for f in loaded.findings or []))  # not a report, by content
     doc = loaded.document
     if r.skipped:
         return r
@@ -259,6 +260,8 @@ def check_loaded(path: Path, loaded: Any, form: Form | None = None, prev_lookup:
             for p in dependent_totals(form, bad):
                 set_path(eval_doc, p, None)
     prev = prev_lookup(doc) if prev_lookup else None
+    if imported:  # a page has no cells to annotate one by one: repeated findings name their range once
+        found = rules_engine.group_findings(found)
     found += rules_engine.evaluate(form, eval_doc, prev, locate)
     found += evaluate_text(form, eval_doc, locate, report_year=year, file_name=Path(path).name)
     r.findings += found

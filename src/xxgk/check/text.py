@@ -1,8 +1,9 @@
 """Rules on the text of a report (DESIGN §4): sections, overview topics, 2019 signatures, 五, 六,
 text-versus-table statements and the report year. Parameters come from `form.text_rules`.
 
-Workbooks hold the text in fields (one cell per topic); imported reports (text, HTML, Word) carry
-the whole text in `source.fulltext`, which is split into the six sections here.
+Workbooks hold the text in fields (one cell per topic); imported reports (text, HTML, Word, PDF)
+carry the text of each section in `source.bodies`, split by the importer: there is one section
+splitter (importers.common.split_sections), and the checker reads what the importer read.
 
 The text-versus-table checks (TXT-T3, TXT-T4) are deliberately conservative: a number is tied to
 a table only when the sentence clearly speaks of 政府信息公开申请 (or of 行政复议/行政诉讼 arising
@@ -20,13 +21,11 @@ from typing import Any
 
 from ..document import get_path, is_imported
 from ..form.definition import Form
-from ..importers.common import parse_fee
+from ..importers.common import improvement_start, parse_fee, section_bodies
 from ..report.model import Finding, Locator, finding
 from ..report.model import no_location as _no_location
 
 NUMBERS = ("一", "二", "三", "四", "五", "六")
-HEADING_WORDS = {"一": ("总体",), "二": ("主动公开",), "三": ("申请",), "四": ("复议", "诉讼"),
-                 "五": ("问题", "改进"), "六": ("其他", "其它")}
 SECTION_ZH = {n: f"第{n}部分" for n in NUMBERS}
 EMPTY_TEXT = frozenset({"", "无", "暂无", "没有", "无。", "/", "／", "-", "—", "空", "略"})
 
@@ -59,41 +58,22 @@ def _blank(text: Any) -> bool:
 # ---------------------------------------------------------------- sections of an imported text
 
 
-def _heading_number(line: str) -> str | None:
-    t = norm(line)
-    if not t or len(t) > 40:
-        return None
-    m = re.match(r"^([一二三四五六])[、.．]", t)
-    if not m:
-        return None
-    n = m.group(1)
-    return n if any(w in t for w in HEADING_WORDS[n]) else None
-
-
-def split_sections(fulltext: str) -> tuple[list[str], dict[str, str]]:
-    """Section numbers in the order found, and the body text of each (heading line removed)."""
-    order: list[str] = []
-    bodies: dict[str, list[str]] = {}
-    current: str | None = None
-    for line in fulltext.splitlines():
-        n = _heading_number(line)
-        if n is not None and n not in bodies:
-            order.append(n)
-            bodies[n] = []
-            current = n
-            continue
-        if current is not None:
-            bodies[current].append(line)
-    return order, {n: "\n".join(lines).strip() for n, lines in bodies.items()}
-
-
-def _sections(doc: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+def sections_of(doc: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+    """Section numbers in the order found and the text of each, as the importer split them."""
     source = doc.get("source") or {}
-    order, bodies = split_sections(source.get("fulltext") or "")
+    bodies = source.get("bodies")
     found = source.get("sections")
+    if isinstance(bodies, dict):
+        order = [str(n) for n in found] if isinstance(found, list) else list(bodies)
+        return order, {str(k): v for k, v in bodies.items() if isinstance(v, str)}
+    # a document stored by an older import carries only its full text: split it the importer's way
+    order, texts = section_bodies(source.get("fulltext") or "")
     if isinstance(found, list) and found:
         order = [str(n) for n in found]
-    return order, bodies
+    return order, texts
+
+
+_sections = sections_of
 
 
 # ---------------------------------------------------------------- helpers
@@ -138,14 +118,26 @@ def _quote(sentence: str, limit: int = 60) -> str:
 _TABLE_LINE = re.compile(r"(?:\d+(?:\.\d+)?[\s|,，]+){2,}\d+")
 
 
+_SENTENCE_END = re.compile(r"[。；;！!？?]")
+
+
 def sentences(text: str) -> Iterator[str]:
     """Normalised sentences of running text; lines that look like table rows are left out."""
+    for searched, _shown in sentences_as_written(text):
+        yield searched
+
+
+def sentences_as_written(text: str) -> Iterator[tuple[str, str]]:
+    """(normalised sentence to search, the sentence as written to quote): a message quotes the report's
+    own words and punctuation ("2024年，区政府办…"), not the normalised form ("2024年,区政府办…")."""
     for line in text.splitlines():
         if "\t" in line or _TABLE_LINE.search(unicodedata.normalize("NFKC", line)):
             continue
-        for s in re.split(r"[。；;！!？?]", norm(line)):
-            if s:
-                yield s
+        # NFKC only turns full-width sentence ends into half-width ones, so both splits line up
+        for shown in _SENTENCE_END.split(line):
+            searched = norm(shown)
+            if searched:
+                yield searched, _SPACES.sub(" ", shown).strip()
 
 
 def _texts(form: Form, doc: dict[str, Any], locate: Locator) -> list[tuple[str, str, tuple]]:
@@ -235,6 +227,8 @@ def check_version(form: Form, doc: dict[str, Any], report_year: int | None,
                                    signature="”“".join(hits)))
         return out
     source = doc.get("source") or {}
+    if isinstance(source.get("bodies"), dict):
+        return []  # the importer looked for the 2019 labels in the tables and reported them itself
     text = norm(source.get("fulltext") or "")
     if not text:
         return []
@@ -264,7 +258,11 @@ def check_problems(form: Form, doc: dict[str, Any], locate: Locator) -> list[Fin
         if body in empty_words:
             return [finding("S5-PRESENT", location="第五部分", severity=present.get("severity"),
                             text=bodies["五"].strip() or "（空）")]
-        if not any(w in body for w in words):
+        # the importer's reading first (improvements it split off), then the form's words
+        improvements = get_path(doc, "problems.improvements", None)
+        if isinstance(improvements, str) and norm(improvements) not in empty_words:
+            return out
+        if not any(w in body for w in words) and improvement_start(bodies["五"]) is None:
             out.append(finding("S5-IMPROVE", location="第五部分", severity=improve.get("severity")))
         return out
     problems = get_path(doc, "problems.problems", None)
@@ -286,13 +284,14 @@ def check_problems(form: Form, doc: dict[str, Any], locate: Locator) -> list[Fin
 
 
 def fee_statement(text: str) -> tuple[bool | None, Decimal | None, bool]:
-    """Read a 信息处理费 statement: (charged?, amount in 元, the word 信息处理费 was found).
+    """Read a fee statement: (charged?, amount in 元, a fee was spoken of at all).
 
     The sentence is read by the importer's parser, so the checker and the imported document never
-    disagree about what a report says; "未收取" counts as an amount of 0."""
-    if "信息处理费" not in norm(text):
-        return None, None, False
+    disagree about what a report says ("未收取信息公开处理费", "政府信息公开未发生收费情况");
+    "未收取" counts as an amount of 0."""
     charged, amount = parse_fee(text)
+    if charged is None and "处理费" not in norm(text):
+        return None, None, False
     if charged is False and amount is None:
         amount = 0
     return charged, None if amount is None else Decimal(str(amount)), True
@@ -368,14 +367,14 @@ def check_text_tables(form: Form, doc: dict[str, Any], locate: Locator) -> list[
     reported3: set[str] = set()
     reported4: set[str] = set()
     for text, number, loc in _texts(form, doc, locate):
-        for s in sentences(text):
+        for s, shown in sentences_as_written(text):
             # --- table 三
             m = _REQ_NEG.search(s)
             if m and "公开" in m.group(1) + s[m.end():m.end() + 4] and "信息" in m.group(0) \
                     and not any(w in m.group(1) for w in ("复议", "诉讼")) and rows_12 and "neg" not in reported3:
                 reported3.add("neg")
                 out.append(finding("TXT-T3", severity=sev3, **_where(loc), left=_fmt(new), op="==", right=0,
-                                   message=f"正文写“{_quote(s)}”，但表三“一、本年新收”总计为{_fmt(new)}、"
+                                   message=f"正文写“{_quote(shown)}”，但表三“一、本年新收”总计为{_fmt(new)}、"
                                            f"“二、上年结转”总计为{_fmt(carried)}。"))
             if any(t in s for t in _REQ_TOPIC) and new is not None:
                 for m in _REQ_NUM.finditer(s):
@@ -390,7 +389,7 @@ def check_text_tables(form: Form, doc: dict[str, Any], locate: Locator) -> list[
                         reported3.add(str(n))
                         out.append(finding("TXT-T3", severity=sev3, **_where(loc), left=int(n), op="==",
                                            right=_fmt(new),
-                                           message=f"正文写“{_quote(s)}”（{n}件），但表三“一、本年新收政府信息公开"
+                                           message=f"正文写“{_quote(shown)}”（{n}件），但表三“一、本年新收政府信息公开"
                                                    f"申请数量”总计为{_fmt(new)}。"))
                     break
             # --- table 四
@@ -406,11 +405,11 @@ def check_text_tables(form: Form, doc: dict[str, Any], locate: Locator) -> list[
                 if "复议" in scope and review_nz and "review" not in reported4:
                     reported4.add("review")
                     out.append(finding("TXT-T4", severity=sev4, **_where(loc), left=_fmt(review), op="==", right=0,
-                                       message=f"正文写“{_quote(s)}”，但表四“行政复议”总计为{_fmt(review)}。"))
+                                       message=f"正文写“{_quote(shown)}”，但表四“行政复议”总计为{_fmt(review)}。"))
                 if "诉讼" in scope and lit_nz and "litigation" not in reported4:
                     reported4.add("litigation")
                     out.append(finding("TXT-T4", severity=sev4, **_where(loc), left=_fmt(litigation), op="==",
-                                       right=0, message=f"正文写“{_quote(s)}”，但表四“行政诉讼”两项总计为"
+                                       right=0, message=f"正文写“{_quote(shown)}”，但表四“行政诉讼”两项总计为"
                                                         f"{_fmt(litigation)}。"))
                 if "复议" in scope or "诉讼" in scope:
                     break
@@ -427,7 +426,7 @@ def check_text_tables(form: Form, doc: dict[str, Any], locate: Locator) -> list[
                 reported4.add(key)
                 out.append(finding("TXT-T4", severity=sev4, **_where(loc), left=int(n), op="==",
                                    right=_fmt(table_value),
-                                   message=f"正文写“{_quote(s)}”（{m.group(1)}{n}件），但表四{name}为"
+                                   message=f"正文写“{_quote(shown)}”（{m.group(1)}{n}件），但表四{name}为"
                                            f"{_fmt(table_value)}。"))
     return out
 

@@ -268,6 +268,11 @@ def validate_document(form: Form, doc: dict[str, Any], locate: Locator = _no_loc
     out: list[Finding] = []
     handled: set[str] = set()
     imported = is_imported(doc)
+    source = doc.get("source") if isinstance(doc.get("source"), dict) else {}
+    # cells the importer could not read: their one FMT-TABLE-UNREAD says so; they are not blank
+    unread = set(source.get("unread") or []) if imported else set()
+    published = imported and "bodies" in source  # read by this importer, which records what it could not read
+    blanks: list[str] = []
     missing_groups: set[str] = set()
     plan = _plan(form)
     required_tops = plan.required_tops
@@ -292,6 +297,11 @@ def validate_document(form: Form, doc: dict[str, Any], locate: Locator = _no_loc
         if type(value) is int and 0 <= value <= MAX_PLAUSIBLE:
             continue  # the common case, valid for every numeric type (value_problem gives None)
         if value is MISSING or value is None:
+            if f.path in unread:
+                continue
+            if published and f.section != "other":
+                blanks.append(f.path)  # a blank cell in a published table: one warning per table, below
+                continue
             if f.required:
                 sheet, cell, location = locate(f.path)
                 out.append(finding("CELL-BLANK", sheet=sheet, cell=cell, location=location, path=f.path,
@@ -309,6 +319,7 @@ def validate_document(form: Form, doc: dict[str, Any], locate: Locator = _no_loc
             out.append(finding("DOC-SCHEMA", sheet=sheet, cell=cell, location=location, path=f.path,
                                label=f.label, reason=f"“{raw_text(value)}”{reason}"))
     out = _collapse_blank_tables(form, out, imported)
+    out += _published_blanks(form, blanks, locate)
     seen: set[str] = set()
     quick = quick_test_for(form)
     errors = () if quick is not None and quick(doc) else rest_validator_for(form).iter_errors(doc)
@@ -362,6 +373,39 @@ def _collapse_blank_tables(form: Form, found: list[Finding], imported: bool) -> 
         out.append(finding("CELL-BLANK", sheet=sheet, location=heading if imported else None, path=top,
                            label=f"{heading}的全部{checked[top]}个应填单元格"))
     return out
+
+
+def _published_blanks(form: Form, paths: list[str], locate: Locator) -> list[Finding]:
+    """One warning per table of a published report naming its blank cells; the sums read them as 0."""
+    by_table: dict[str, list[str]] = {}
+    for p in paths:
+        by_table.setdefault(p.split(".")[0], []).append(p)
+    out: list[Finding] = []
+    for top, ps in by_table.items():
+        heading = _section_label(form, top)
+        parts = [p.split(".") for p in ps]
+        columns = {x[2] for x in parts if len(x) == 3}
+        rows = {x[1] for x in parts if len(x) == 3}
+        if len(ps) > 2 and len(columns) == 1 and all(len(x) == 3 for x in parts):
+            # one column left blank: name the column and its rows, not every cell
+            col = _column_label(form, top, next(iter(columns)))
+            shown = f"“{col}”列的{len(ps)}格（{_label(form, ps[0])}起）"
+        elif len(ps) > 2 and len(rows) == 1 and all(len(x) == 3 for x in parts):
+            shown = f"{_label(form, ps[0]).split('”行')[0]}”行的{len(ps)}格"
+        else:
+            names = [locate(p)[2] or _label(form, p) for p in ps]
+            shown = "；".join(names[:6]) + (f"等{len(ps)}格" if len(ps) > 6 else "")
+        out.append(finding("CELL-BLANK-PUBLISHED", location=f"{heading}（{len(ps)}个空白格）", path=None,
+                           message=f"已发布的{heading}中有{len(ps)}个单元格空白：{shown}。"
+                                   "检查合计时按0计算，结论以此为准。"))
+    return out
+
+
+def _column_label(form: Form, table: str, key: str) -> str:
+    for c in form.grid_columns(table):
+        if c["key"] == key:
+            return str(c.get("label") or key)
+    return key
 
 
 def invalid_paths(findings: list[Finding]) -> set[str]:

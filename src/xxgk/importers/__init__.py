@@ -1,4 +1,4 @@
-"""Import published reports (plain text, HTML, Word .docx) into report documents.
+"""Import published reports (plain text, HTML, Word .docx, PDF) into report documents.
 
 `import_file` opens a file the way the checker does (regular files only, the same byte and zip
 caps, sniffed by bytes) and never raises for bad input: anything that goes wrong becomes a
@@ -24,12 +24,14 @@ from ..read.safe_open import (
 from ..report.model import finding
 from .base import ImportResult
 
-KINDS = ("text", "html", "docx")
+KINDS = ("text", "html", "docx", "pdf")
 MAX_BYTES = DEFAULT_LIMITS.max_file_bytes
 
 
 def sniff(data: bytes, name: str = "") -> str:
-    """"docx" for a Word package, "zip" for any other zip, "html" for markup, "ole", else "text"."""
+    """"pdf", "docx" for a Word package, "zip" for any other zip, "html" for markup, "ole", else "text"."""
+    if data[:1024].lstrip()[:5] == b"%PDF-":
+        return "pdf"
     if data[:4] == b"PK\x03\x04":
         try:
             return "docx" if zip_kind(SafeZip(data)) == "docx" else "zip"
@@ -46,7 +48,7 @@ def sniff(data: bytes, name: str = "") -> str:
 
 
 def import_bytes(data: bytes, name: str, kind: str, *, limits: Limits = DEFAULT_LIMITS) -> ImportResult:
-    """Import one published report given its bytes; kind is "text", "html" or "docx"."""
+    """Import one published report given its bytes; kind is "text", "html", "docx" or "pdf"."""
     try:
         if kind == "text":
             from .text import import_text
@@ -60,6 +62,10 @@ def import_bytes(data: bytes, name: str, kind: str, *, limits: Limits = DEFAULT_
             from .docx import import_docx
 
             return import_docx(data, name, limits=limits)
+        if kind == "pdf":
+            from .pdf import import_pdf
+
+            return import_pdf(data, name, limits=limits)
         return ImportResult(kind=kind, document=None, findings=[
             finding("FILE-UNREADABLE", location=name, reason=f"不支持的类型“{kind}”")])
     except FileProblem as p:  # a cap or a refusal: the finding says which
