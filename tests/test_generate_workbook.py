@@ -36,7 +36,9 @@ from official_grid import (
     t4_inputs,
 )
 from xxgk.cli import main as cli
+from xxgk.generate.check_sheet import _builders, county_rule_ids, formula_rule_ids, plan_mirror
 from xxgk.generate.roster import Unit
+from xxgk.report.model import catalogue
 from xxgk.generate.workbook import build_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -345,30 +347,85 @@ def test_identical_inputs_give_identical_bytes(form, township, workbook_bytes):
 # ---------------------------------------------------------------- 校验 sheet
 
 
-def test_check_sheet_has_one_row_per_arithmetic_rule(wb):
+def _check_rows(ws) -> list[tuple[int, str | None, str | None]]:
+    """(row, column A, column F formula) of the rule lines, above the 报送后由区县检查 block."""
+    out = []
+    for r in range(5, ws.max_row + 1):
+        a = ws.cell(row=r, column=1).value
+        if (isinstance(a, str) and a.startswith("报送后由区县检查")) or ws.cell(row=r, column=6).value is None:
+            break
+        out.append((r, a, ws.cell(row=r, column=6).value))
+    return out
+
+
+def test_check_sheet_lists_every_formula_rule_in_rules_order(form, wb):
     ws = wb[CHECK]
-    ids = [ws.cell(row=r, column=1).value for r in range(5, ws.max_row + 1)]
-    counts = {i: ids.count(i) for i in set(ids)}
+    ids = [a for _r, a, _f in _check_rows(ws) if a]
+    cat = catalogue()
+    expected = sorted({k for k, e in cat.items() if e.get("check_sheet") == "formula"}
+                      | {r.id for r in form.rules if not r.needs_previous})
+    assert ids == expected == formula_rule_ids(form)  # sorted like `xxgk rules`
+    assert {"CELL-BLANK", "CELL-TEXT-NUMBER", "S6-FEE", "S5-PRESENT", "S5-IMPROVE", "FMT-OVERVIEW-5",
+            "T2-VALUE", "T3-VALUE", "T4-VALUE", "T3-BALANCE", "T2-REG-AUTHORITY"} <= set(ids)
+    for r, a, _f in _check_rows(ws):
+        if a:  # the rule's Chinese name, as `xxgk rules` gives it
+            assert ws.cell(row=r, column=2).value == cat[a]["title"]
+
+
+def test_check_sheet_has_one_line_per_arithmetic_rule_instance(wb):
+    rows = _check_rows(wb[CHECK])
+    counts: dict[str, int] = {}
+    current = None
+    for _r, a, f in rows:
+        if a:
+            current = a
+        elif current:
+            counts[current] = counts.get(current, 0) + 1
+            assert f.startswith("=IF(AND(ISNUMBER(C")
     # 25 table-三 rows, 7 columns (twice), 3 table-四 blocks, 3 规章 cells for a township
     assert counts == {"T3-ROW-TOTAL": 25, "T3-RESULT-SUM": 7, "T3-BALANCE": 7, "T4-SUM": 3, "T2-REG-AUTHORITY": 3}
-    for r in range(5, ws.max_row + 1):
-        assert ws.cell(row=r, column=6).value == f'=IF(C{r}=D{r},"✔","✘")'
-    assert f"F5:F{ws.max_row}" in ws["B2"].value and "✘" in ws["B2"].value
 
 
-def test_check_sheet_balance_rows_read_the_right_cells(wb):
+def test_every_formula_rule_of_the_catalogue_has_a_builder(form):
+    cat = catalogue()
+    builders = _builders(form, plan_mirror(form))
+    for rid, e in cat.items():
+        if e.get("check_sheet") == "formula":
+            assert rid in builders, rid
+    assert county_rule_ids(form) == sorted(
+        {k for k, e in cat.items() if e.get("check_sheet") == "county"} | {"T2-STOCK-XYEAR", "T3-CARRY-XYEAR"})
+
+
+def test_check_sheet_balance_line_reads_the_mirrored_cells(form, wb):
     ws = wb[CHECK]
-    rows = [r for r in range(5, ws.max_row + 1) if ws.cell(row=r, column=1).value == "T3-BALANCE"]
-    total = rows[-1]  # the 总计 column comes last
+    rows = _check_rows(ws)
+    start = next(i for i, (_r, a, _f) in enumerate(rows) if a == "T3-BALANCE")
+    total = rows[start + 7][0]  # the 总计 column comes last
     assert "总计" in ws.cell(row=total, column=2).value
+    m = plan_mirror(form)
     left, right = (referenced_cells(ws.cell(row=total, column=c).value) for c in (3, 4))
-    assert (left, right) == ({"J6", "J7"}, {"J29", "J30"})  # 一+二 against （七）总计+四
+    assert left == {m.value["requests.new_received.total"], m.value["requests.carried_over.total"]}
+    assert right == {m.value["requests.total_processed.total"], m.value["requests.carried_forward.total"]}
+    # a mirrored input reads its own cell; a mirrored total adds the mirrored inputs
+    assert "'三、收到和处理政府信息公开申请情况'!D6" in ws[m.value["requests.new_received.natural_person"]].value
+    applicants = {m.value[f"requests.new_received.{c}"] for c in form.groups["requests"]["applicants"]}
+    assert referenced_cells(ws[m.value["requests.new_received.total"]].value) == applicants
+
+
+def test_check_sheet_headline_counts_rule_lines_and_turns_red(wb):
+    ws = wb[CHECK]
+    rule_rows = [r for r, a, _f in _check_rows(ws) if a]
+    assert ws["M1"].value == "=" + "+".join(f'(F{r}="✘")' for r in rule_rows)
+    assert "M1" in ws["B2"].value and "项未通过" in ws["B2"].value
+    red = [cf for cf in ws.conditional_formatting if "B2" in str(cf.sqref)]
+    assert red and red[0].rules[0].formula == ["$M$1>0"]
+    assert ws.column_dimensions["M"].hidden
 
 
 def test_city_government_gets_no_regulation_warning_rows(form):
     city = Unit(name="宿迁市人民政府", code="321300", level="市级政府", parent="江苏省人民政府")
     ws = openpyxl.load_workbook(io.BytesIO(build_workbook(form, city, 2024)))[CHECK]
-    ids = {ws.cell(row=r, column=1).value for r in range(5, ws.max_row + 1)}
+    ids = {a for _r, a, _f in _check_rows(ws)}
     assert "T2-REG-AUTHORITY" not in ids and "T3-BALANCE" in ids
 
 
