@@ -17,8 +17,8 @@ from typing import Any
 
 import openpyxl
 import pytest
-from conftest import lo_fill, requires_libreoffice
 
+from conftest import lo_fill, requires_libreoffice
 from xxgk.check.run import check_file
 from xxgk.form.definition import CHECK_SHEET, Form
 from xxgk.generate.check_sheet import county_rule_ids, formula_rule_ids
@@ -52,7 +52,7 @@ def read_check_sheet(path: Path) -> dict[str, Any]:
     county: list[str] = []
     in_county = False
     for row in ws.iter_rows(min_row=5, max_col=6, values_only=True):
-        a, b, c, _d, _e, f = row
+        a, _b, c, _d, _e, f = row
         if isinstance(a, str) and a.startswith("报送后由区县检查"):
             in_county = True
             continue
@@ -121,6 +121,12 @@ def random_fill(form: Form, rnd: random.Random, unit: Unit) -> list[dict[str, An
         col = rnd.choice(form.groups["requests"]["applicants"])
         key = f"requests.{rnd.choice(['new_received', 'granted', 'carried_forward'])}.{col}"
         values[key] = values[key] + 1
+    # a number typed over a total (the checker reports TAMPER-FORMULA and judges the typed figure)
+    totals = [f for f in form.fields if f.kind == "formula"]
+    typed_totals = {}
+    if rnd.random() < 0.15:
+        for f in rnd.sample(totals, rnd.randint(1, 2)):
+            typed_totals[f.path] = rnd.choice([0, 1, 4, 9])
     # defects in number cells, as a paste leaves them
     if rnd.random() < 0.6:
         for f in rnd.sample(numeric, rnd.randint(1, 3)):
@@ -136,7 +142,7 @@ def random_fill(form: Form, rnd: random.Random, unit: Unit) -> list[dict[str, An
     values["other.fee_charged"] = choice
     values["other.fee_amount_yuan"] = rnd.choice([0, 0, 150, None, "80", -5])
     ops: list[dict[str, Any]] = []
-    for path, value in values.items():
+    for path, value in {**values, **typed_totals}.items():
         f = form.field(path)
         if value is None:
             ops.append({"op": "clear", "sheet": f.sheet, "cell": f.cell})
@@ -198,8 +204,7 @@ def test_check_sheet_fails_exactly_when_the_checker_reports_the_rule(form: Form,
     assert not mismatches, mismatches[:10]
     # the fills really exercised every rule both ways
     for rid in formula_ids:
-        assert failed_somewhere[rid] >= 3 and passed_somewhere[rid] >= 3, (rid, failed_somewhere[rid],
-                                                                          passed_somewhere[rid])
+        assert failed_somewhere[rid] >= 3 and passed_somewhere[rid] >= 3, (rid, failed_somewhere, passed_somewhere)
     assert len(filled) >= 200
 
 

@@ -158,9 +158,10 @@ def test_broken_balance_shows_in_check_sheet(saved):
     ws = wb["校验"]
     failing = [(ws.cell(row=r, column=1).value, ws.cell(row=r, column=2).value, ws.cell(row=r, column=5).value)
                for r in range(5, ws.max_row + 1) if ws.cell(row=r, column=6).value == "✘"]
-    assert [(rule, diff) for rule, _, diff in failing] == [("T3-BALANCE", 2), ("T3-BALANCE", 2)]
-    assert "自然人" in failing[0][1] and "总计" in failing[1][1]
-    assert ws["B2"].value.startswith("2项")
+    # the rule's own line (2 places), then its two failing columns with their difference
+    assert [(rule, diff) for rule, _, diff in failing] == [("T3-BALANCE", None), (None, 2), (None, 2)]
+    assert "自然人" in failing[1][1] and "总计" in failing[2][1]
+    assert ws["B2"].value.startswith("1项未通过：T3-BALANCE") and ws["M1"].value == 1
     cf = [str(c.sqref) for c in formulas(saved["unbalanced"])[SHEET_T3].conditional_formatting]
     assert any("D6" in sq and "D30" in sq for sq in cf)  # the red highlight survived the save
 
@@ -179,8 +180,15 @@ def test_number_typed_as_text_is_left_out_of_the_sums(saved):
 @requires_libreoffice
 def test_check_sheet_counts_cleared_number_cells(saved):
     """A township that deletes a 0 instead of typing one is told how many cells are blank."""
-    assert values(saved["text-number"])["校验"]["B3"].value.startswith("2个")
-    assert values(saved["suqian-2024"])["校验"]["B3"].value.startswith("0个")
+    def line(path: Path, rule: str) -> tuple:
+        ws = values(path)["校验"]
+        row = next(r for r in range(5, ws.max_row + 1) if ws.cell(row=r, column=1).value == rule)
+        return ws.cell(row=row, column=3).value, ws.cell(row=row, column=6).value
+
+    assert line(saved["text-number"], "CELL-BLANK") == (2, "✘")
+    assert line(saved["text-number"], "CELL-TEXT-NUMBER") == (2, "✘")
+    assert line(saved["suqian-2024"], "CELL-BLANK") == (0, "✔")
+    assert values(saved["suqian-2024"])["校验"]["B2"].value.startswith("0项")
 
 
 @pytest.mark.libreoffice

@@ -38,8 +38,8 @@ from official_grid import (
 from xxgk.cli import main as cli
 from xxgk.generate.check_sheet import _builders, county_rule_ids, formula_rule_ids, plan_mirror
 from xxgk.generate.roster import Unit
+from xxgk.generate.workbook import GenerateOptions, build_workbook
 from xxgk.report.model import catalogue
-from xxgk.generate.workbook import build_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -48,7 +48,7 @@ COVER = "填报说明"
 CHECK = "校验"
 META = "_xxgk"
 
-# Free-text sections: label in column A, the input merged over B:J on the same row.
+# Free-text sections: label in column A, the input in one wide cell B on the same row.
 TEXT_BLOCKS = {
     "一、总体情况": ["概述（可选）", "（一）主动公开", "（二）依申请公开", "（三）政府信息管理",
                  "（四）政府信息公开平台建设", "（五）监督保障"],
@@ -162,8 +162,14 @@ def test_sheet_headings_and_text_block_labels(wb):
     for sheet, labels in TEXT_BLOCKS.items():
         ws = wb[sheet]
         assert [ws[f"A{3 + i}"].value for i in range(len(labels))] == labels
-        merges = {r.coord for r in ws.merged_cells.ranges}
-        assert {f"B{3 + i}:J{3 + i}" for i in range(len(labels))} <= merges
+        # one wide input cell, not merged, with no fixed height (but the one-line choice and amount
+        # of 六): the row grows with the text in Excel, WPS and LibreOffice
+        assert not [r for r in ws.merged_cells.ranges if r.min_row >= 3]
+        for i, label in enumerate(labels):
+            row = ws.row_dimensions[3 + i]
+            assert ws[f"B{3 + i}"].alignment.wrap_text
+            assert (row.customHeight, label) in ((False, label), (True, "是否收取信息处理费"), (True, "收取金额（元）"))
+        assert ws.column_dimensions["B"].width >= 50
 
 
 def test_cover_identity_written_and_locked(wb, township):
@@ -409,7 +415,10 @@ def test_check_sheet_balance_line_reads_the_mirrored_cells(form, wb):
     # a mirrored input reads its own cell; a mirrored total adds the mirrored inputs
     assert "'三、收到和处理政府信息公开申请情况'!D6" in ws[m.value["requests.new_received.natural_person"]].value
     applicants = {m.value[f"requests.new_received.{c}"] for c in form.groups["requests"]["applicants"]}
-    assert referenced_cells(ws[m.value["requests.new_received.total"]].value) == applicants
+    total = ws[m.value["requests.new_received.total"]].value
+    assert applicants <= referenced_cells(total)  # recomputed from the mirrored inputs…
+    t3 = "'三、收到和处理政府信息公开申请情况'!"
+    assert f"{t3}J6=SUM({t3}D6:I6)" in total  # …while the total is intact
 
 
 def test_check_sheet_headline_counts_rule_lines_and_turns_red(wb):
@@ -472,3 +481,24 @@ def test_merged_input_covers_whole_official_span(wb):
         rng = CellRange(on_sheet(ref))
         assert any(r.coord == rng.coord for r in ws.merged_cells.ranges)
         assert ws[rng.coord.split(":")[0]].value == 0
+
+
+# ---------------------------------------------------------------- Office Open XML validity
+
+
+@pytest.mark.parametrize("unit", [
+    Unit("小浪底镇", "410308101", "乡镇", "孟津区人民政府"),
+    Unit("河阳街道", "410308001", "街道", "孟津区人民政府"),
+    Unit("孟津区人民政府", "410308", "县级政府", "洛阳市人民政府"),
+    Unit("孟津区财政局", "410308202", "县级部门", "孟津区人民政府"),
+    Unit("洛阳市人民政府", "4103", "市级政府", "河南省人民政府"),
+    Unit("洛阳市财政局", "", "市级部门", "洛阳市人民政府"),
+    Unit("河南省人民政府", "41", "省级政府", ""),
+    Unit("河南省财政厅", "", "省级部门", "河南省人民政府"),
+    Unit("水利部", "", "国务院部门", ""),
+    Unit("城关镇东关社区", "", "村社区", "城关镇人民政府"),
+], ids=lambda u: u.level)
+def test_generated_workbook_has_no_openxml_errors(form, unit, tmp_path, assert_valid_xlsx):
+    path = tmp_path / f"{unit.name}.xlsx"
+    path.write_bytes(build_workbook(form, unit, 2024, GenerateOptions(deadline="2025年1月20日", password="x")))
+    assert_valid_xlsx(path)

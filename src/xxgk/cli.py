@@ -32,7 +32,8 @@ def main() -> None:
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="单位名单（CSV或XLSX）")
 @click.option("--unit", "unit_name", help="单个单位名称")
 @click.option("--code", default="", help="单个单位的单位代码")
-@click.option("--level", default=None, help="单个单位的层级；不填时按单位名称推断（…镇/乡、…街道、…局/委/办、…村/社区、…县/区人民政府）")
+@click.option("--level", default=None,
+              help="单个单位的层级；不填时按单位名称推断（…镇/乡、…街道、…局/委/办、…村/社区、…县/区人民政府）")
 @click.option("--parent", default="", help="单个单位的上级单位")
 @click.option("--year", required=True, type=click.IntRange(2021, 2100), help="报告年度，如 2024")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="输出文件夹（配合 --roster）")

@@ -9,7 +9,8 @@ year's report) gets a row with a live formula; a rule with `check_sheet: county`
   2 blank, 3 an invalid number, 4 an invalid number stored as text, 5 text that is no number,
   6 blank where blank is allowed) and its *value* as the checker reads it (text "3" counts as 3;
   an invalid or blank cell is #N/A). Totals are mirrored as formulas over the mirrored inputs, as
-  the checker recomputes them. A spreadsheet's own SUM skips text, so the sheet cannot read the
+  the checker recomputes them (a number typed over a total is taken as typed, as the checker
+  does). A spreadsheet's own SUM skips text, so the sheet cannot read the
   totals on the form sheets themselves (孟津区财政局: 三!D6 holds text "3" and its totals read 0).
 - An arithmetic rule whose operands include an invalid or blank cell shows "—" (the checker's
   "无法检查"); the cell's own rule (CELL-BLANK, T3-VALUE…) is what fails then.
@@ -26,9 +27,9 @@ from openpyxl.utils.cell import get_column_letter
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
 from ..check.text import EMPTY_TEXT
-from ..form.definition import CHECK_SHEET, Field, Form, RuleInstance
+from ..form.definition import CHECK_SHEET, Field, Form, RuleInstance, parse_expr
 from ..report.model import catalogue
-from .formulas import terms_formula
+from .formulas import side_terms, terms_formula
 
 # States of a mirrored numeric cell (see the module docstring).
 OK, TEXT_NUMBER, BLANK, INVALID, TEXT_INVALID, NOT_NUMBER, BLANK_ALLOWED = range(7)
@@ -99,12 +100,14 @@ def state_formula(form: Form, f: Field) -> str:
 
 
 def value_formula(form: Form, f: Field, m: Mirror) -> str:
-    if f.kind == "formula":
-        from ..form.definition import parse_expr
-
-        terms = [(t.sign, m.value[t.path] if t.path else None, t.const) for t in parse_expr(f.formula, form.groups)]
-        return "=" + terms_formula(terms)
     x = _q(f.sheet) + "!" + f.cell
+    if f.kind == "formula":
+        # The checker recomputes an intact total from the inputs it read, and takes a number typed
+        # over the formula as it is. A cell still equal to its own formula's result is intact.
+        terms = parse_expr(f.formula, form.groups)
+        rec = terms_formula([(t.sign, m.value[t.path] if t.path else None, t.const) for t in terms])
+        own = terms_formula(side_terms(form, terms), _q(f.sheet) + "!")
+        return f"=IF(ISERROR({rec}),NA(),IF(IFERROR({x}={own},TRUE),{rec},{x}))"
     return f"=IF({m.state[f.path]}<{BLANK},IF(ISTEXT({x}),VALUE({x}),{x}),NA())"
 
 
@@ -219,10 +222,10 @@ def write_check_sheet(wb: Any, form: Form, level: str, st: Any) -> Any:
     builders = _builders(form, m)
     instances = _instances(form, level)
 
-    ws.set_column("A:A", 17)
-    ws.set_column("B:B", 48)
-    ws.set_column("C:E", 11)
-    ws.set_column("F:F", 7)
+    ws.set_column("A:A", 17)  # 17 + 34 + 3 × 8 + 6: about 90 % on A4 portrait
+    ws.set_column("B:B", 34)
+    ws.set_column("C:E", 8)
+    ws.set_column("F:F", 6)
     ws.set_column(FIRST_MIRROR_COL, FIRST_MIRROR_COL + 2 * STATE_OFFSET, 6, None, {"hidden": True})
     ws.merge_range(TITLE_ROW, 0, TITLE_ROW, 5, "校验结果（填写时自动更新）", st.title)
     ws.set_row(TITLE_ROW, 30)
@@ -296,7 +299,8 @@ def write_check_sheet(wb: Any, form: Form, level: str, st: Any) -> Any:
 
     # rules only the county's checker can run
     row = last_rule_row + 1
-    ws.merge_range(row, 0, row, 5, "报送后由区县检查（以下规则本表无法用公式判断，报送后由区县用检查程序核对）", st.header)
+    ws.merge_range(row, 0, row, 5, "报送后由区县检查（以下规则本表无法用公式判断，报送后由区县用检查程序核对）",
+                   st.header)
     row += 1
     for rid in county_rule_ids(form):
         entry = cat.get(rid) or next(({"title": r.title} for r in form.rules if r.id == rid), {"title": rid})

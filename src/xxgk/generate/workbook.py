@@ -24,7 +24,7 @@ from openpyxl.utils.cell import (
 from xlsxwriter.utility import xl_cell_to_rowcol
 
 from .. import __version__
-from ..form.definition import CHECK_SHEET, META_SHEET, Field, Form, load_form
+from ..form.definition import META_SHEET, Field, Form, load_form
 from .check_sheet import write_check_sheet
 from .formulas import excel_formula
 from .roster import Unit, unique_filenames
@@ -42,8 +42,8 @@ TOTAL_FILL, TOTAL_WORDS = "#E2EFDA", "绿底"
 LEGEND = (f"{INPUT_WORDS}单元格为填报项；{LOCKED_WORDS}为表头和标签，{TOTAL_WORDS}为自动计算的合计，"
           "均已锁定，无需填写。")
 # Text sheets (cover, 一, 五, 六) must print at 100 % on A4 portrait: their columns add up to at most
-# this many width units (about 2 mm each), the width of A4 minus the margins.
-PORTRAIT_WIDTH = 88
+# this many width units (measured: LibreOffice puts about 73 on A4 portrait between 0.5" margins).
+PORTRAIT_WIDTH = 70
 
 
 @dataclass(frozen=True)
@@ -235,8 +235,8 @@ def _page(ws: Any, landscape: bool, unit: Unit) -> None:
 def _cover(wb: Any, form: Form, unit: Unit, year: int, st: _Styles, options: GenerateOptions) -> None:
     cover = form.raw["cover"]
     ws = wb.add_worksheet(cover["sheet"])
-    ws.set_column("A:A", 16)
-    ws.set_column("B:B", PORTRAIT_WIDTH - 16)
+    ws.set_column("A:A", 14)
+    ws.set_column("B:B", PORTRAIT_WIDTH - 14)
     title = form.raw["form"]["title"].format(unit=unit.name, year=year)
     ws.merge_range("A1:B1", title, st.title)
     ws.set_row(0, 36)
@@ -258,8 +258,9 @@ def _cover(wb: Any, form: Form, unit: Unit, year: int, st: _Styles, options: Gen
         text = line.format(parent=unit.parent or "上级政务公开工作机构", when=when, input=INPUT_WORDS,
                            locked=LOCKED_WORDS, total=TOTAL_WORDS)
         ws.merge_range(row + i, 0, row + i, 1, f"{i}. {text}", st.note)
-        # about 36 characters a line at this width; 14 points a line
-        ws.set_row(row + i, 14 * max(1, -(-len(text) // 36)) + 4)
+        # a 10-point Chinese character takes about 1.9 width units; 14 points a line
+        per_line = int((PORTRAIT_WIDTH - 14) / 1.9)
+        ws.set_row(row + i, 14 * max(1, -(-(len(text) + 3) // per_line)) + 4)
     _page(ws, False, unit)
     _protect(ws, options.password)
     ws.activate()
@@ -273,22 +274,22 @@ def _section_sheet(wb: Any, form: Form, section: dict[str, str], unit: Unit, st:
     ws.merge_range(0, 0, 0, last, section["heading"], st.title)
     ws.set_row(0, 30)
     ws.merge_range(1, 0, 1, last, LEGEND, st.legend)
-    ws.set_row(1, 20)
+    ws.set_row(1, 28)  # two lines on a text sheet
     table = next((t for t in form.raw["tables"].values() if t["section"] == section["key"]), None)
     block = next((b for b in form.raw["text_blocks"].values() if b["section"] == section["key"]), None)
     if table:
         for col, width in table.get("column_widths", {}).items():
             ws.set_column(f"{col}:{col}", width)
-    else:  # a text sheet: as wide as A4 portrait at 100 %
-        ws.set_column("A:A", 18)
-        ws.set_column(1, last, round((PORTRAIT_WIDTH - 18) / last, 2))
+    else:  # a text sheet: label and text, as wide as A4 portrait at 100 %
+        ws.set_column("A:A", 16)
+        ws.set_column(1, last, PORTRAIT_WIDTH - 16)
     field_rows = {_rc(f.cell)[0] for f in form.fields if f.sheet == sheet}
     _write_labels(ws, [lab for lab in form.labels if lab.sheet == sheet], st, field_rows)
     for f in form.fields:
         if f.sheet == sheet:
             _write_field(ws, form, f, st, NUMERIC_INPUT_START if form.field_types[f.type].numeric else None)
-            if block:
-                ws.set_row(_rc(f.cell)[0], f.height or 120)
+            if block and f.height:  # otherwise no height: the row grows with the text typed in
+                ws.set_row(_rc(f.cell)[0], f.height)
     _validations(ws, form, [f for f in form.fields if f.sheet == sheet])
     if table:
         _fit_label_rows(ws, form, sheet, table)
