@@ -169,7 +169,7 @@ def test_sheet_headings_and_text_block_labels(wb):
             row = ws.row_dimensions[3 + i]
             assert ws[f"B{3 + i}"].alignment.wrap_text
             assert (row.customHeight, label) in ((False, label), (True, "是否收取信息处理费"), (True, "收取金额（元）"))
-        assert ws.column_dimensions["B"].width >= 50
+        assert ws.column_dimensions["B"].width >= 40
 
 
 def test_cover_identity_written_and_locked(wb, township):
@@ -502,3 +502,55 @@ def test_generated_workbook_has_no_openxml_errors(form, unit, tmp_path, assert_v
     path = tmp_path / f"{unit.name}.xlsx"
     path.write_bytes(build_workbook(form, unit, 2024, GenerateOptions(deadline="2025年1月20日", password="x")))
     assert_valid_xlsx(path)
+
+
+# ---------------------------------------------------------------- looks and print (issue 10 §3)
+
+
+def _cover_text(ws) -> str:
+    return "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
+
+
+def test_cover_without_deadline_says_so_once_and_never_a_placeholder(form, township):
+    ws = openpyxl.load_workbook(io.BytesIO(build_workbook(form, township, 2024)))[COVER]
+    text = _cover_text(ws)
+    assert text.count("按上级通知的时间报送") == 1
+    assert "{" not in text and "截止日期：" not in text and "上级通知的日期" not in text
+    dated = openpyxl.load_workbook(io.BytesIO(build_workbook(form, township, 2024, GenerateOptions(
+        deadline="2025年1月20日"))))[COVER]
+    assert "截止日期为2025年1月20日" in _cover_text(dated) and "按上级通知的时间" not in _cover_text(dated)
+
+
+def test_cover_hides_the_unit_code_row_when_there_is_no_code(form):
+    no_code = Unit(name="城关镇东关社区", code="", level="村社区", parent="城关镇人民政府")
+    ws = openpyxl.load_workbook(io.BytesIO(build_workbook(form, no_code, 2024)))[COVER]
+    assert ws["A4"].value == "单位代码" and ws.row_dimensions[4].hidden  # kept for the checker, not shown
+    with_code = openpyxl.load_workbook(io.BytesIO(build_workbook(
+        form, Unit("小浪底镇", "410308101", "乡镇", "孟津区人民政府"), 2024)))[COVER]
+    assert not with_code.row_dimensions[4].hidden
+
+
+def test_cover_names_the_colours_really_used(form, wb):
+    from xxgk.generate.workbook import INPUT_FILL, INPUT_WORDS, LOCKED_FILL, LOCKED_WORDS, TOTAL_FILL, TOTAL_WORDS
+
+    text = _cover_text(wb[COVER])
+    assert all(w in text for w in (INPUT_WORDS, LOCKED_WORDS, TOTAL_WORDS)) and "白底" not in text
+    ws = wb[SHEET_T3]
+
+    def fill(cell: str) -> str:
+        return ws[cell].fill.fgColor.rgb[-6:].upper()
+
+    assert fill("D6") == INPUT_FILL[1:] and ws["D6"].protection.locked is False
+    assert fill("J6") == TOTAL_FILL[1:] and fill("C10") == LOCKED_FILL[1:] and ws["C10"].protection.locked
+    for sheet in SECTION_SHEETS:  # the one-line legend under each heading
+        assert all(w in wb[sheet]["A2"].value for w in (INPUT_WORDS, LOCKED_WORDS, TOTAL_WORDS))
+
+
+def test_every_sheet_has_the_footer_and_three_freezes_its_header(wb, township):
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        footer = ws.oddFooter
+        assert township.name in footer.left.text and footer.center.text == "&A", ws.title
+        assert footer.right.text == "第&P页/共&N页" and ws.page_setup.paperSize == 9
+    assert wb[SHEET_T3].freeze_panes == "A6" and wb[SHEET_T3].print_title_rows == "$3:$5"

@@ -37,6 +37,7 @@ MAX_PLAUSIBLE = 10**9  # the checker's limit (xxgk.check.validate.MAX_PLAUSIBLE)
 FIRST_MIRROR_COL = 12  # column M; columns M onwards are hidden
 STATE_OFFSET = 16  # the state block sits this many columns right of the value block
 TITLE_ROW, HEADLINE_ROW, LEGEND_ROW, HEADER_ROW = 0, 1, 2, 3
+ID_WIDTH, NAME_WIDTH = 20, 38
 COUNT_CELL = "M1"  # hidden: how many rules fail (the headline's colour reads it)
 
 
@@ -222,10 +223,10 @@ def write_check_sheet(wb: Any, form: Form, level: str, st: Any) -> Any:
     builders = _builders(form, m)
     instances = _instances(form, level)
 
-    ws.set_column("A:A", 17)  # 17 + 34 + 3 × 8 + 6: about 90 % on A4 portrait
-    ws.set_column("B:B", 34)
-    ws.set_column("C:E", 8)
-    ws.set_column("F:F", 6)
+    ws.set_column("A:A", ID_WIDTH)  # 20 + 38 + 3 × 7 + 5: about 88 % on A4 portrait
+    ws.set_column("B:B", NAME_WIDTH)
+    ws.set_column("C:E", 7)
+    ws.set_column("F:F", 5)
     ws.set_column(FIRST_MIRROR_COL, FIRST_MIRROR_COL + 2 * STATE_OFFSET, 6, None, {"hidden": True})
     ws.merge_range(TITLE_ROW, 0, TITLE_ROW, 5, "校验结果（填写时自动更新）", st.title)
     ws.set_row(TITLE_ROW, 30)
@@ -274,6 +275,8 @@ def write_check_sheet(wb: Any, form: Form, level: str, st: Any) -> Any:
             n = row + 1
             ws.write_string(row, 0, "", st.label)
             ws.write_string(row, 1, f"　{label}", st.label)
+            if 2 * (len(label) + 1) > NAME_WIDTH:  # two lines for a long row label of table 三
+                ws.set_row(row, 30)
             ws.write_formula(row, 2, f"=IFERROR({_side(form, r.left, m)},\"—\")", st.formula, "")
             ws.write_formula(row, 3, f"=IFERROR({_side(form, r.right, m)},\"—\")", st.formula, "")
             ws.write_formula(row, 4, f'=IF(AND(ISNUMBER(C{n}),ISNUMBER(D{n})),C{n}-D{n},"—")', st.formula, "")

@@ -116,7 +116,8 @@ class _Styles:
         self.legend = wb.add_format({"font_name": "宋体", "font_size": 10, "font_color": "#404040",
                                      "text_wrap": True, "valign": "vcenter"})
         # the 校验 sheet
-        self.rule_id = wb.add_format({**base, "bold": True, "align": "left", "bg_color": LOCKED_FILL})
+        self.rule_id = wb.add_format({**base, "bold": True, "align": "left", "bg_color": LOCKED_FILL,
+                                      "text_wrap": False})
         self.rule_name = wb.add_format({**base, "bold": True, "align": "left", "bg_color": LOCKED_FILL})
         self.count = wb.add_format({**base, "bold": True, "align": "center", "bg_color": LOCKED_FILL,
                                     "num_format": "0"})
@@ -281,8 +282,12 @@ def _section_sheet(wb: Any, form: Form, section: dict[str, str], unit: Unit, st:
         for col, width in table.get("column_widths", {}).items():
             ws.set_column(f"{col}:{col}", width)
     else:  # a text sheet: label and text, as wide as A4 portrait at 100 %
-        ws.set_column("A:A", 16)
-        ws.set_column(1, last, PORTRAIT_WIDTH - 16)
+        # the labels on one line (a Chinese character is about two width units): a row whose text
+        # cell is still empty is one line high, and a wrapped label would not fit in it
+        longest = max((len(lab.text) for lab in form.labels if lab.sheet == sheet), default=8)
+        label_width = min(2 * longest + 2, PORTRAIT_WIDTH // 2)
+        ws.set_column("A:A", label_width)
+        ws.set_column(1, last, PORTRAIT_WIDTH - label_width)
     field_rows = {_rc(f.cell)[0] for f in form.fields if f.sheet == sheet}
     _write_labels(ws, [lab for lab in form.labels if lab.sheet == sheet], st, field_rows)
     for f in form.fields:
