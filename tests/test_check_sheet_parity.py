@@ -124,9 +124,11 @@ def random_fill(form: Form, rnd: random.Random, unit: Unit) -> list[dict[str, An
     # a number typed over a total (the checker reports TAMPER-FORMULA and judges the typed figure)
     totals = [f for f in form.fields if f.kind == "formula"]
     typed_totals = {}
-    if rnd.random() < 0.15:
+    if rnd.random() < 0.2:
         for f in rnd.sample(totals, rnd.randint(1, 2)):
             typed_totals[f.path] = rnd.choice([0, 1, 4, 9])
+    if rnd.random() < 0.05:  # table 四 has 3 totals among 36: give them a chance of their own
+        typed_totals[f"review_litigation.{rnd.choice(['review', 'litigation_direct'])}.total"] = 3
     # defects in number cells, as a paste leaves them
     if rnd.random() < 0.6:
         for f in rnd.sample(numeric, rnd.randint(1, 3)):
