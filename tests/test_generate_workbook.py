@@ -542,8 +542,11 @@ def test_cover_names_the_colours_really_used(form, wb):
 
     assert fill("D6") == INPUT_FILL[1:] and ws["D6"].protection.locked is False
     assert fill("J6") == TOTAL_FILL[1:] and fill("C10") == LOCKED_FILL[1:] and ws["C10"].protection.locked
-    for sheet in SECTION_SHEETS:  # the one-line legend under each heading
-        assert all(w in wb[sheet]["A2"].value for w in (INPUT_WORDS, LOCKED_WORDS, TOTAL_WORDS))
+    for sheet in SECTION_SHEETS:  # the one-line legend under each heading names the colours used there
+        has_totals = any(f.kind == "formula" for f in form.fields if f.sheet == sheet)
+        assert all(w in wb[sheet]["A2"].value for w in (INPUT_WORDS, LOCKED_WORDS))
+        assert (TOTAL_WORDS in wb[sheet]["A2"].value) == has_totals
+    assert TOTAL_WORDS in wb[SHEET_T3]["A2"].value and TOTAL_WORDS not in wb["一、总体情况"]["A2"].value
 
 
 def test_every_sheet_has_the_footer_and_three_freezes_its_header(wb, township):

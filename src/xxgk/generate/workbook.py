@@ -24,6 +24,7 @@ from openpyxl.utils.cell import (
 from xlsxwriter.utility import xl_cell_to_rowcol
 
 from .. import __version__
+from ..atomic import atomic_write
 from ..form.definition import META_SHEET, Field, Form, load_form
 from .check_sheet import write_check_sheet
 from .formulas import excel_formula
@@ -39,8 +40,12 @@ NUMERIC_INPUT_START = 0  # numeric inputs start at 0: see README "为什么数�
 INPUT_FILL, INPUT_WORDS = "#FFF2CC", "浅黄底"
 LOCKED_FILL, LOCKED_WORDS = "#F2F2F2", "灰底"
 TOTAL_FILL, TOTAL_WORDS = "#E2EFDA", "绿底"
-LEGEND = (f"{INPUT_WORDS}单元格为填报项；{LOCKED_WORDS}为表头和标签，{TOTAL_WORDS}为自动计算的合计，"
-          "均已锁定，无需填写。")
+
+
+def legend(with_totals: bool) -> str:
+    """The one line under each heading that says which cells to fill (names the colours used there)."""
+    totals = f"，{TOTAL_WORDS}为自动计算的合计" if with_totals else ""
+    return f"{INPUT_WORDS}单元格为填报项；{LOCKED_WORDS}为表头和标签{totals}，均已锁定，无需填写。"
 # Text sheets (cover, 一, 五, 六) must print at 100 % on A4 portrait: their columns add up to at most
 # this many width units (measured: LibreOffice puts about 73 on A4 portrait between 0.5" margins).
 PORTRAIT_WIDTH = 70
@@ -274,7 +279,8 @@ def _section_sheet(wb: Any, form: Form, section: dict[str, str], unit: Unit, st:
     last = _last_col(form, sheet)
     ws.merge_range(0, 0, 0, last, section["heading"], st.title)
     ws.set_row(0, 30)
-    ws.merge_range(1, 0, 1, last, LEGEND, st.legend)
+    has_totals = any(f.kind == "formula" for f in form.fields if f.sheet == sheet)
+    ws.merge_range(1, 0, 1, last, legend(has_totals), st.legend)
     ws.set_row(1, 28)  # two lines on a text sheet
     table = next((t for t in form.raw["tables"].values() if t["section"] == section["key"]), None)
     block = next((b for b in form.raw["text_blocks"].values() if b["section"] == section["key"]), None)
@@ -390,7 +396,7 @@ def write_workbook(unit: Unit, year: int, out: Path, options: GenerateOptions = 
                    form: Form | None = None) -> Path:
     data = build_workbook(form or load_form(), unit, year, options)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(data)
+    atomic_write(out, data)  # never a half-written workbook where the user expects one
     return out
 
 
