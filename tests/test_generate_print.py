@@ -5,7 +5,6 @@ looked at."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -46,7 +45,6 @@ def printed(form: Form, tmp_path_factory) -> dict[str, Path]:
         for old in ARTIFACTS.glob(f"{name}-*.png"):
             old.unlink()
         subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(ARTIFACTS / name)], check=True, timeout=120)
-        shutil.copy(pdf, ARTIFACTS / f"{name}.pdf")
     return out
 
 
