@@ -37,7 +37,7 @@ MAX_PLAUSIBLE = 10**9  # the checker's limit (xxgk.check.validate.MAX_PLAUSIBLE)
 FIRST_MIRROR_COL = 12  # column M; columns M onwards are hidden
 STATE_OFFSET = 16  # the state block sits this many columns right of the value block
 TITLE_ROW, HEADLINE_ROW, LEGEND_ROW, HEADER_ROW = 0, 1, 2, 3
-ID_WIDTH, NAME_WIDTH = 20, 38
+ID_WIDTH, NAME_WIDTH = 22, 36  # the longest id, TAMPER-SHEET-RENAMED, on one line
 COUNT_CELL = "M1"  # hidden: how many rules fail (the headline's colour reads it)
 
 
@@ -223,7 +223,7 @@ def write_check_sheet(wb: Any, form: Form, level: str, st: Any) -> Any:
     builders = _builders(form, m)
     instances = _instances(form, level)
 
-    ws.set_column("A:A", ID_WIDTH)  # 20 + 38 + 3 × 7 + 5: about 88 % on A4 portrait
+    ws.set_column("A:A", ID_WIDTH)  # 22 + 36 + 3 × 7 + 5: about 88 % on A4 portrait
     ws.set_column("B:B", NAME_WIDTH)
     ws.set_column("C:E", 7)
     ws.set_column("F:F", 5)
@@ -307,7 +307,7 @@ def write_check_sheet(wb: Any, form: Form, level: str, st: Any) -> Any:
     row += 1
     for rid in county_rule_ids(form):
         entry = cat.get(rid) or next(({"title": r.title} for r in form.rules if r.id == rid), {"title": rid})
-        ws.write_string(row, 0, rid, st.label)
+        ws.write_string(row, 0, rid, st.county_id)
         ws.merge_range(row, 1, row, 5, entry["title"], st.label)
         row += 1
     ws.print_area(0, 0, row - 1, 5)

@@ -123,6 +123,7 @@ class _Styles:
         # the 校验 sheet
         self.rule_id = wb.add_format({**base, "bold": True, "align": "left", "bg_color": LOCKED_FILL,
                                       "text_wrap": False})
+        self.county_id = wb.add_format({**base, "align": "left", "bg_color": LOCKED_FILL, "text_wrap": False})
         self.rule_name = wb.add_format({**base, "bold": True, "align": "left", "bg_color": LOCKED_FILL})
         self.count = wb.add_format({**base, "bold": True, "align": "center", "bg_color": LOCKED_FILL,
                                     "num_format": "0"})
