@@ -40,6 +40,9 @@ BAD_NUMBERS: list[tuple[Any, str]] = [
     ("3", "text number"), ("12", "text number"), ("0", "text number"), (" 7 ", "text number"),
     ("-2", "negative text"), ("2.5", "fraction text"), ("无", "not a number"), ("/", "not a number"),
     ("12件", "not a number"), (-1, "negative"), (2.5, "fraction"), (None, "blank"),
+    ("３", "full-width text number"), ("１２", "full-width text number"), ("－2", "full-width minus"),
+    ("1 234", "text number with a space"), ("1,234", "grouped text number"), ("1e3", "not a number"),
+    ("50%", "not a number"), ("2024-1-1", "not a number"),
 ]
 GOOD_TEXT = "本年度依法依规开展该项工作，取得了预期成效。"
 IMPROVE_TEXT = "下一步将加强培训，持续改进工作。"

@@ -5,7 +5,8 @@ What the sheet shows is derived from the form definition and the finding catalog
 year's report) gets a row with a live formula; a rule with `check_sheet: county` is listed under
 报送后由区县检查. The formulas judge the workbook the way the checker judges it:
 
-- A hidden block mirrors every numeric cell: its *state* (0 a number, 1 a number stored as text,
+- A hidden block mirrors every numeric cell: its text as the checker parses it (full-width digits
+  made half-width, spaces dropped), its *state* (0 a number, 1 a number stored as text,
   2 blank, 3 an invalid number, 4 an invalid number stored as text, 5 text that is no number,
   6 blank where blank is allowed) and its *value* as the checker reads it (text "3" counts as 3;
   an invalid or blank cell is #N/A). Totals are mirrored as formulas over the mirrored inputs, as
@@ -55,6 +56,7 @@ class Mirror:
 
     value: dict[str, str] = field(default_factory=dict)  # path -> cell of its value
     state: dict[str, str] = field(default_factory=dict)  # path -> cell of its state (inputs only)
+    text: dict[str, str] = field(default_factory=dict)  # path -> cell of its text, normalised (inputs only)
     state_blocks: dict[str, str] = field(default_factory=dict)  # section -> range of its state block
     last_row: int = 0
 
@@ -78,6 +80,7 @@ def plan_mirror(form: Form) -> Mirror:
             m.value[f.path] = xl_rowcol_to_cell(row, FIRST_MIRROR_COL + c)
             if f.kind == "input":
                 m.state[f.path] = xl_rowcol_to_cell(row, FIRST_MIRROR_COL + STATE_OFFSET + c)
+                m.text[f.path] = xl_rowcol_to_cell(row, FIRST_MIRROR_COL + 2 * STATE_OFFSET + c)
         m.state_blocks[fields[0].section] = (
             xl_rowcol_to_cell(base, FIRST_MIRROR_COL + STATE_OFFSET + left) + ":"
             + xl_rowcol_to_cell(base + height - 1, FIRST_MIRROR_COL + STATE_OFFSET + right))
@@ -86,16 +89,43 @@ def plan_mirror(form: Form) -> Mirror:
     return m
 
 
-def state_formula(form: Form, f: Field) -> str:
+# The checker reads a number typed as text after NFKC (full-width digits and signs), without any
+# whitespace, with a U+2212-like minus as "-" (xxgk.check.extract.parse_number_text). ASC() is the
+# spreadsheet's full-width to half-width; the rest is spelt out.
+_MINUSES = ("\u2212", "\u30fc", "\ufe63", "\u2010", "\u2011", "\u2012", "\u2013")
+_NUMBER_CHARS = tuple("0123456789.,+-")
+
+
+def _nested_substitute(inner: str, pairs: list[tuple[str, str]]) -> str:
+    for old, new in pairs:
+        inner = f"SUBSTITUTE({inner},{_xl_text(old)},{_xl_text(new)})"
+    return inner
+
+
+def text_formula(form: Form, f: Field) -> str:
+    """A number cell's text as the checker parses it ("" when the cell holds no text)."""
+    x = _q(f.sheet) + "!" + f.cell
+    # minus signs first: ASC() would turn U+30FC into a half-width katakana mark
+    minus = _nested_substitute(x, [(m, "-") for m in _MINUSES])
+    cleaned = _nested_substitute(f"CLEAN(ASC({minus}))", [(" ", ""), ("\u3000", "")])
+    return f'=IF(ISTEXT({x}),{cleaned},"")'
+
+
+def state_formula(form: Form, f: Field, m: Mirror) -> str:
     """The state of one numeric input, as the checker would judge it (validate + extract)."""
     x = _q(f.sheet) + "!" + f.cell
+    t = m.text[f.path]
     whole = f.type == "count"
 
     def bad(v: str) -> str:
         return f"OR({v}<0,{v}>{MAX_PLAUSIBLE}" + (f",{v}<>INT({v}))" if whole else ")")
 
     blank = BLANK if f.required else BLANK_ALLOWED
-    text = (f"IF(ISERROR(VALUE({x})),{NOT_NUMBER},IF({bad(f'VALUE({x})')},{TEXT_INVALID},{TEXT_NUMBER}))")
+    # only digits, sign, point and grouping commas: VALUE() alone would also take "1e3", "50%", dates
+    leftover = _nested_substitute(t, [(ch, "") for ch in _NUMBER_CHARS])
+    inner_sign = f'ISNUMBER(FIND("-",MID({t},2,999))),ISNUMBER(FIND("+",MID({t},2,999)))'  # "2024-1-1"
+    text = (f"IF(OR(LEN({t})=0,LEN({leftover})>0,{inner_sign},ISERROR(VALUE({t}))),{NOT_NUMBER},"
+            f"IF({bad(f'VALUE({t})')},{TEXT_INVALID},{TEXT_NUMBER}))")
     return (f"=IF(ISBLANK({x}),{blank},IF(ISNUMBER({x}),IF({bad(x)},{INVALID},{OK}),"
             f"IF(ISTEXT({x}),{text},{NOT_NUMBER})))")
 
@@ -109,7 +139,7 @@ def value_formula(form: Form, f: Field, m: Mirror) -> str:
         rec = terms_formula([(t.sign, m.value[t.path] if t.path else None, t.const) for t in terms])
         own = terms_formula(side_terms(form, terms), _q(f.sheet) + "!")
         return f"=IF(ISERROR({rec}),NA(),IF(IFERROR({x}={own},TRUE),{rec},{x}))"
-    return f"=IF({m.state[f.path]}<{BLANK},IF(ISTEXT({x}),VALUE({x}),{x}),NA())"
+    return f"=IF({m.state[f.path]}<{BLANK},IF(ISTEXT({x}),VALUE({m.text[f.path]}),{x}),NA())"
 
 
 # ---------------------------------------------------------------- rows
@@ -215,9 +245,61 @@ LEGEND = ("说明：“左边”“右边”是规则两边的计算结果（文
           "“处数”是未通过的单元格个数。✔通过，✘未通过，—表示相关单元格为空或不是有效数字，请先改正该单元格。")
 
 
+@dataclass(frozen=True)
+class _Style:
+    name: str  # an attribute of the workbook's styles (workbook._Styles)
+
+
+class _StyleNames:
+    def __getattr__(self, name: str) -> _Style:
+        return _Style(name)
+
+
+class _Recorder:
+    """Stands in for a worksheet and records the calls, to be replayed on every workbook."""
+
+    def __init__(self) -> None:
+        self.ops: list[tuple[str, tuple, dict]] = []
+
+    def __getattr__(self, method: str) -> Callable[..., None]:
+        def call(*args: Any, **kwargs: Any) -> None:
+            if method.startswith("write") and args and isinstance(args[0], str):
+                args = (*xl_cell_to_rowcol(args[0]), *args[1:])  # parsed once, not per workbook
+            self.ops.append((method, args, kwargs))
+
+        return call
+
+
+def _resolve(arg: Any, st: Any) -> Any:
+    if isinstance(arg, _Style):
+        return getattr(st, arg.name)
+    if isinstance(arg, dict):  # a fresh dict each time: XlsxWriter may keep or change it
+        return {k: _resolve(v, st) for k, v in arg.items()}
+    return arg
+
+
+_SHEETS: dict[tuple[str, str, str, str], list[tuple[str, tuple, dict]]] = {}
+
+
 def write_check_sheet(wb: Any, form: Form, level: str, st: Any) -> Any:
-    """Add the 校验 sheet to `wb` and return it (the caller sets page and protection)."""
+    """Add the 校验 sheet to `wb` and return it (the caller sets page and protection).
+
+    The sheet is the same for every unit of a level: it is worked out once per form and level
+    (a few hundred formula texts) and replayed, so a roster of a thousand units is not slowed down.
+    """
+    key = (form.id, form.version, form.template_hash, level)
+    ops = _SHEETS.get(key)
+    if ops is None:
+        recorder = _Recorder()
+        _record_check_sheet(recorder, form, level, _StyleNames())
+        ops = _SHEETS[key] = recorder.ops
     ws = wb.add_worksheet(CHECK_SHEET)
+    for method, args, kwargs in ops:
+        getattr(ws, method)(*(_resolve(a, st) for a in args), **{k: _resolve(v, st) for k, v in kwargs.items()})
+    return ws
+
+
+def _record_check_sheet(ws: Any, form: Form, level: str, st: Any) -> None:
     cat = catalogue()
     m = plan_mirror(form)
     builders = _builders(form, m)
@@ -227,7 +309,7 @@ def write_check_sheet(wb: Any, form: Form, level: str, st: Any) -> Any:
     ws.set_column("B:B", NAME_WIDTH)
     ws.set_column("C:E", 7)
     ws.set_column("F:F", 5)
-    ws.set_column(FIRST_MIRROR_COL, FIRST_MIRROR_COL + 2 * STATE_OFFSET, 6, None, {"hidden": True})
+    ws.set_column(FIRST_MIRROR_COL, FIRST_MIRROR_COL + 3 * STATE_OFFSET, 6, None, {"hidden": True})
     ws.merge_range(TITLE_ROW, 0, TITLE_ROW, 5, "校验结果（填写时自动更新）", st.title)
     ws.set_row(TITLE_ROW, 30)
     ws.merge_range(LEGEND_ROW, 0, LEGEND_ROW, 5, LEGEND, st.note)
@@ -238,7 +320,8 @@ def write_check_sheet(wb: Any, form: Form, level: str, st: Any) -> Any:
     # the hidden mirror
     for f in form.fields:
         if f.path in m.state:
-            ws.write_formula(m.state[f.path], state_formula(form, f), None, "")
+            ws.write_formula(m.text[f.path], text_formula(form, f), None, "")
+            ws.write_formula(m.state[f.path], state_formula(form, f, m), None, "")
     for f in form.fields:
         if f.path in m.value:
             ws.write_formula(m.value[f.path], value_formula(form, f, m), None, "")
@@ -313,9 +396,8 @@ def write_check_sheet(wb: Any, form: Form, level: str, st: Any) -> Any:
     ws.print_area(0, 0, row - 1, 5)
     ws.repeat_rows(HEADER_ROW)
     ws.freeze_panes(HEADER_ROW + 1, 0)
-    return ws
 
 
 def mirror_columns() -> str:
     """The hidden columns (for tests and documentation)."""
-    return f"{get_column_letter(FIRST_MIRROR_COL + 1)}:{get_column_letter(FIRST_MIRROR_COL + 2 * STATE_OFFSET + 1)}"
+    return f"{get_column_letter(FIRST_MIRROR_COL + 1)}:{get_column_letter(FIRST_MIRROR_COL + 3 * STATE_OFFSET + 1)}"
