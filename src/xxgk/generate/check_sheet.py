@@ -374,7 +374,8 @@ def _record_check_sheet(ws: Any, form: Form, level: str, st: Any) -> None:
     ws.write_formula(COUNT_CELL, f"={count}", None, "")
     ws.write_string(HEADLINE_ROW, 0, "未通过的检查", st.label)
     ws.merge_range(HEADLINE_ROW, 1, HEADLINE_ROW, 5, "", st.headline)
-    ws.write_formula(HEADLINE_ROW, 1, f'=IF({COUNT_CELL}=0,"0项：本表能检查的全部通过，可以报送（报送后区县还将检查本表底部所列内容）",{COUNT_CELL}&"项未通过："'
+    passed = _xl_text("0项：本表能检查的全部通过，可以报送（报送后区县还将检查本表底部所列内容）")
+    ws.write_formula(HEADLINE_ROW, 1, f'=IF({COUNT_CELL}=0,{passed},{COUNT_CELL}&"项未通过："'
                                       f'&SUBSTITUTE(TRIM({names})," ","、")&"。请逐项改正，全部为0项后再报送")',
                      st.headline, "")
     ws.set_row(HEADLINE_ROW, 36)
