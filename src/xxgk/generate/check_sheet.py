@@ -24,7 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl.utils.cell import get_column_letter
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_rowcol_to_cell
 
 from ..check.text import EMPTY_TEXT
@@ -58,7 +57,6 @@ class Mirror:
     state: dict[str, str] = field(default_factory=dict)  # path -> cell of its state (inputs only)
     text: dict[str, str] = field(default_factory=dict)  # path -> cell of its text, normalised (inputs only)
     state_blocks: dict[str, str] = field(default_factory=dict)  # section -> range of its state block
-    last_row: int = 0
 
 
 def plan_mirror(form: Form) -> Mirror:
@@ -85,7 +83,6 @@ def plan_mirror(form: Form) -> Mirror:
             xl_rowcol_to_cell(base, FIRST_MIRROR_COL + STATE_OFFSET + left) + ":"
             + xl_rowcol_to_cell(base + height - 1, FIRST_MIRROR_COL + STATE_OFFSET + right))
         base += height
-    m.last_row = base
     return m
 
 
@@ -397,8 +394,3 @@ def _record_check_sheet(ws: Any, form: Form, level: str, st: Any) -> None:
     ws.print_area(0, 0, row - 1, 5)
     ws.repeat_rows(HEADER_ROW)
     ws.freeze_panes(HEADER_ROW + 1, 0)
-
-
-def mirror_columns() -> str:
-    """The hidden columns (for tests and documentation)."""
-    return f"{get_column_letter(FIRST_MIRROR_COL + 1)}:{get_column_letter(FIRST_MIRROR_COL + 3 * STATE_OFFSET + 1)}"
