@@ -7,7 +7,9 @@ the tests call it as a subprocess. One LibreOffice process serves every job of a
 
 JOBS.json: [{"in": "a.xlsx", "out": "b.xlsx", "ops": [...]}, ...] with ops
     {"op": "set", "sheet": S, "cell": "D6", "value": 5}          number
-    {"op": "set", "sheet": S, "cell": "B3", "value": "text"}     string
+    {"op": "set", "sheet": S, "cell": "B3", "value": "text"}     string (also into a number cell,
+                                                                 as a paste of text would: "3" stays text)
+    {"op": "clear", "sheet": S, "cell": "D6"}                    delete the content (the Delete key)
     {"op": "insert_rows", "sheet": S, "row": 10, "count": 1}     1-based row, before it
     {"op": "delete_rows", "sheet": S, "row": 10, "count": 1}
     {"op": "rename_sheet", "sheet": S, "to": T}
@@ -81,6 +83,9 @@ def _apply(doc, op: dict) -> None:
             c.setValue(op["value"])
         else:
             c.setString(op["value"])
+    elif kind == "clear":
+        # values, dates, strings and formulas; formats and validation stay, as with the Delete key
+        _cell(sheet, op["cell"]).clearContents(1 | 2 | 4 | 16)
     elif kind == "insert_rows":
         sheet.getRows().insertByIndex(op["row"] - 1, op.get("count", 1))
     elif kind == "delete_rows":

@@ -83,13 +83,13 @@ def test_not_numbers(raw: str) -> None:
     assert parse_number_text(raw) is None
 
 
-def test_number_typed_as_text_is_read_with_a_warning() -> None:
+def test_number_typed_as_text_is_read_and_is_an_error() -> None:
     f = FORM.field("requests.granted.commercial")
     doc, findings = doc_of(fill(generated(), {f.path: "１２"}))
     assert get_path(doc, f.path) == 12
     assert doc["requests"]["granted"]["total"] == 12
     (w,) = findings
-    assert (w.rule, w.severity, w.sheet, w.cell, w.path) == ("CELL-TEXT-NUMBER", "warning", T3, f.cell, f.path)
+    assert (w.rule, w.severity, w.sheet, w.cell, w.path) == ("CELL-TEXT-NUMBER", "error", T3, f.cell, f.path)
     assert "１２" in w.message and "12" in w.message and "商业企业" in w.message
 
 

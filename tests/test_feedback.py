@@ -29,7 +29,7 @@ SAMPLE_TXT = next((Path(__file__).resolve().parents[1] / "samples" / "published"
 VALIDATOR = OpenXmlValidator(max_errors=1000)
 
 # 商业企业 granted 70 instead of 73: T3-BALANCE at E30 and J30 (errors); 自然人 granted typed as text:
-# CELL-TEXT-NUMBER at D8 (warning); no 信息处理费 choice: S6-FEE at 六!B3 (error).
+# CELL-TEXT-NUMBER at D8 (an error: SUM ignores it); no 信息处理费 choice: S6-FEE at 六!B3 (error).
 DEFECTS = {"requests.granted.commercial": 70, "requests.granted.natural_person": "3440",
            "other.fee_charged": None}
 
@@ -81,7 +81,7 @@ def test_failing_workbook_gets_an_annotated_copy_and_the_input_is_untouched(tmp_
     assert sorted(links.values()) == [f"'{T3}'!D8", f"'{T3}'!E30", f"'{T3}'!J30", f"'{T6}'!B3"]
 
     orig = openpyxl.load_workbook(src)
-    for sheet, cell, colour in ((T3, "E30", FILL_ERROR), (T3, "D8", FILL_WARNING), (T6, "B3", FILL_ERROR)):
+    for sheet, cell, colour in ((T3, "E30", FILL_ERROR), (T3, "D8", FILL_ERROR), (T6, "B3", FILL_ERROR)):
         c = wb[sheet][cell]
         assert c.fill.fgColor.rgb == colour
         assert c.protection.locked == orig[sheet][cell].protection.locked  # an input stays an input
@@ -157,6 +157,17 @@ def test_a_list_sheet_that_is_more_than_the_list_is_an_extra_sheet(tmp_path: Pat
     assert r.status == "fail"
 
 
+def test_a_warning_is_marked_in_the_warning_colour(tmp_path: Path) -> None:
+    """A workbook whose only problem is a warning (one topic of 一 left empty) still gets a copy;
+    the cell is marked yellow, not red, and its note says what to add."""
+    src = filled(tmp_path, 2024, "in/宿迁市2024.xlsx", {"overview.platform": ""})
+    assert fails(check_file(src)) == [("FMT-OVERVIEW-5", "一、总体情况", "B7")]
+    wb = openpyxl.load_workbook(feedback_of(src, tmp_path / "fb"))
+    cell = wb["一、总体情况"]["B7"]
+    assert cell.fill.fgColor.rgb == FILL_WARNING != FILL_ERROR
+    assert cell.comment is not None and "政府信息公开平台建设" in cell.comment.text
+
+
 def test_a_copy_of_a_copy_replaces_the_list_comments_and_colours(tmp_path: Path) -> None:
     """The unit fixed the balance in its feedback copy and sent it back with the fee still missing:
     the next copy lists only what is left, and the cells it fixed are no longer coloured."""
@@ -176,7 +187,7 @@ def test_a_copy_of_a_copy_replaces_the_list_comments_and_colours(tmp_path: Path)
     for cell in ("E30", "J30"):  # fixed: back to the workbook's own look
         assert wb[T3][cell].fill.fgColor.rgb == orig[T3][cell].fill.fgColor.rgb != FILL_ERROR
         assert wb[T3][cell].protection.locked == orig[T3][cell].protection.locked
-    assert wb[T3]["D8"].fill.fgColor.rgb == FILL_WARNING and wb[T6]["B3"].fill.fgColor.rgb == FILL_ERROR
+    assert wb[T3]["D8"].fill.fgColor.rgb == FILL_ERROR and wb[T6]["B3"].fill.fgColor.rgb == FILL_ERROR
     z = zipfile.ZipFile(second)
     for name in z.namelist():
         if name.endswith(".vml"):  # one note box per comment, none left over from the first round

@@ -13,7 +13,7 @@ import pytest
 from conftest import lo_fill, requires_libreoffice
 from test_feedback import T3, T6, audit_errors, failing_workbook, fails, feedback_of
 from xxgk.check.run import check_file
-from xxgk.report.feedback_xlsx import FEEDBACK_SHEET, FILL_ERROR, FILL_WARNING
+from xxgk.report.feedback_xlsx import FEEDBACK_SHEET, FILL_ERROR
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
@@ -57,7 +57,7 @@ def test_fixed_in_libreoffice_the_feedback_copy_passes(tmp_path: Path) -> None:
     for cell in ("E30", "J30"):
         assert wb2[T3][cell].fill.fgColor.rgb == orig[T3][cell].fill.fgColor.rgb != FILL_ERROR
         assert wb2[T3][cell].comment is None
-    assert wb2[T3]["D8"].fill.fgColor.rgb == FILL_WARNING and wb2[T3]["D8"].comment is not None
+    assert wb2[T3]["D8"].fill.fgColor.rgb == FILL_ERROR and wb2[T3]["D8"].comment is not None
     assert audit_errors(again) <= audit_errors(partly)
 
 

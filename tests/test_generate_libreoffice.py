@@ -94,9 +94,13 @@ def test_totals_recomputed_by_libreoffice(saved, year):
 def test_check_sheet_reports_no_failure(saved, year):
     ws = values(saved[f"suqian-{year}"])["校验"]
     assert ws["B2"].value.startswith("0项")
-    results = [ws.cell(row=r, column=6).value for r in range(5, ws.max_row + 1)]
-    assert results and set(results) == {"✔"}
-    assert ws["B3"].value.startswith("0个")
+    results = []
+    for r in range(5, ws.max_row + 1):
+        if ws.cell(row=r, column=6).value is None:
+            break  # the 报送后由区县检查 list follows
+        results.append(ws.cell(row=r, column=6).value)
+    assert len(results) == 13 + 42 and set(results) == {"✔"}  # 13 rules (no 规章 rule for a city), 42 sums
+    assert ws["M1"].value == 0
 
 
 @pytest.mark.libreoffice
@@ -158,9 +162,13 @@ def test_broken_balance_shows_in_check_sheet(saved):
     ws = wb["校验"]
     failing = [(ws.cell(row=r, column=1).value, ws.cell(row=r, column=2).value, ws.cell(row=r, column=5).value)
                for r in range(5, ws.max_row + 1) if ws.cell(row=r, column=6).value == "✘"]
-    assert [(rule, diff) for rule, _, diff in failing] == [("T3-BALANCE", 2), ("T3-BALANCE", 2)]
-    assert "自然人" in failing[0][1] and "总计" in failing[1][1]
-    assert ws["B2"].value.startswith("2项")
+    # each failing rule's own line; under T3-BALANCE its two failing columns with their difference
+    # (the texts were left empty too: FMT-OVERVIEW-5, S5-PRESENT, S6-FEE)
+    assert [(rule, diff) for rule, _, diff in failing] == [
+        ("FMT-OVERVIEW-5", None), ("S5-PRESENT", None), ("S6-FEE", None), ("T3-BALANCE", None), (None, 2), (None, 2)]
+    assert "自然人" in failing[4][1] and "总计" in failing[5][1]
+    assert ws["B2"].value == "4项未通过：FMT-OVERVIEW-5、S5-PRESENT、S6-FEE、T3-BALANCE。请逐项改正，全部为0项后再报送"
+    assert ws["M1"].value == 4
     cf = [str(c.sqref) for c in formulas(saved["unbalanced"])[SHEET_T3].conditional_formatting]
     assert any("D6" in sq and "D30" in sq for sq in cf)  # the red highlight survived the save
 
@@ -179,8 +187,15 @@ def test_number_typed_as_text_is_left_out_of_the_sums(saved):
 @requires_libreoffice
 def test_check_sheet_counts_cleared_number_cells(saved):
     """A township that deletes a 0 instead of typing one is told how many cells are blank."""
-    assert values(saved["text-number"])["校验"]["B3"].value.startswith("2个")
-    assert values(saved["suqian-2024"])["校验"]["B3"].value.startswith("0个")
+    def line(path: Path, rule: str) -> tuple:
+        ws = values(path)["校验"]
+        row = next(r for r in range(5, ws.max_row + 1) if ws.cell(row=r, column=1).value == rule)
+        return ws.cell(row=row, column=3).value, ws.cell(row=row, column=6).value
+
+    assert line(saved["text-number"], "CELL-BLANK") == (2, "✘")
+    assert line(saved["text-number"], "CELL-TEXT-NUMBER") == (2, "✘")
+    assert line(saved["suqian-2024"], "CELL-BLANK") == (0, "✔")
+    assert values(saved["suqian-2024"])["校验"]["B2"].value.startswith("0项")
 
 
 @pytest.mark.libreoffice
@@ -284,3 +299,28 @@ def test_sample_defects_are_in_place():
     xld = sheet("小浪底镇", "一、总体情况")
     assert xld["B6"].value is None and "监督保障" not in (xld["B8"].value or "")  # topics as published
     assert sheet("小浪底镇", "五、存在的主要问题及改进情况")["B4"].value is None
+
+
+SAMPLE_VERDICTS = {  # samples/README.md: status and the rules that fail or warn
+    "小浪底镇": ("warn", {"FMT-OVERVIEW-5", "S5-IMPROVE"}),
+    "城关镇": ("pass", set()), "会盟镇": ("pass", set()), "河阳街道": ("pass", set()),
+    "孟津区教育局": ("pass", set()), "孟津区自然资源局": ("pass", set()), "城关镇东关社区": ("pass", set()),
+    "平乐镇": ("fail", {"T3-BALANCE"}),
+    "白鹤镇": ("fail", {"TAMPER-FORMULA"}),
+    "朝阳镇": ("fail", {"FMT-VERSION", "YEAR-MISMATCH"}),
+    "康乐街道": ("fail", {"S6-FEE"}),
+    "孟津区财政局": ("fail", {"CELL-TEXT-NUMBER"}),  # an error since issue 10: its own totals are wrong
+}
+
+
+@pytest.mark.parametrize("unit", sorted(SAMPLE_VERDICTS))
+def test_sample_verdicts_are_as_documented(unit: str) -> None:
+    from xxgk.check.run import check_file
+
+    result = check_file(next(SUBMISSIONS.glob(f"*_{unit}_2024年度报告填报表.xlsx")))
+    status, rules = SAMPLE_VERDICTS[unit]
+    assert result.status == status
+    assert {f.rule for f in result.findings if f.outcome == "fail"} == rules
+    if unit == "孟津区财政局":
+        assert [f.cell for f in result.findings] == ["B6", "D6", "D6", "D8"]
+        assert all(f.severity == "error" and "合计不会计入" in f.message for f in result.findings)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from xxgk.cli import main as cli
 from xxgk.generate import workbook as workbook_module
-from xxgk.generate.roster import RosterError, Unit, read_roster, safe_filename, unique_filenames
+from xxgk.generate.roster import RosterError, Unit, infer_level, read_roster, safe_filename, unique_filenames
 from xxgk.generate.workbook import generate_roster
 
 ROSTER_TEXT = (
@@ -196,3 +196,38 @@ def test_sample_roster_gives_thirteen_distinct_names():
     units = read_roster(Path(__file__).resolve().parents[1] / "samples" / "roster.csv")
     names = unique_filenames(units, 2024)
     assert len(units) == 13 and len(set(names)) == 13
+
+
+# ---------------------------------------------------------------- level from the name
+
+
+@pytest.mark.parametrize(("name", "level"), [
+    ("小浪底镇", "乡镇"), ("马屯乡", "乡镇"), ("白鹤镇人民政府", "乡镇"), ("宝峰民族乡", "乡镇"),
+    ("河阳街道", "街道"), ("康乐街道办事处", "街道"), ("东城街道办", "街道"),
+    ("孟津区财政局", "县级部门"), ("孟津区卫生健康委", "县级部门"), ("孟津区人民政府办公室", "县级部门"),
+    ("县发展和改革委员会", "县级部门"), ("孟津区教育局（体育局）", "县级部门"),
+    ("城关镇东关社区", "村社区"), ("会盟镇会盟村", "村社区"), ("西关村委会", "村社区"),
+    ("孟津区人民政府", "县级政府"), ("宜阳县人民政府", "县级政府"), ("汝阳县政府", "县级政府"),
+])
+def test_infer_level_from_the_name(name: str, level: str) -> None:
+    assert infer_level(name) == level
+
+
+@pytest.mark.parametrize("name", ["洛阳市人民政府", "孟津区融媒体中心", "河南省", "镇", "小浪底", ""])
+def test_infer_level_gives_up_rather_than_guess(name: str) -> None:
+    assert infer_level(name) is None
+
+
+def test_cli_generate_infers_the_level_and_says_so(tmp_path: Path) -> None:
+    target = tmp_path / "财政局.xlsx"
+    result = CliRunner().invoke(cli, ["generate", "--unit", "孟津区财政局", "--year", "2024", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "按单位名称推断" in result.stderr and "县级部门" in result.stderr
+    assert openpyxl.load_workbook(target)["填报说明"]["B5"].value == "县级部门"
+
+
+def test_cli_generate_refuses_a_name_it_cannot_place(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["generate", "--unit", "孟津区融媒体中心", "--year", "2024",
+                                      "-o", str(tmp_path / "x.xlsx")])
+    assert result.exit_code == 2 and "--level" in result.output and "孟津区融媒体中心" in result.output
+    assert not any(tmp_path.iterdir())

@@ -36,8 +36,10 @@ from official_grid import (
     t4_inputs,
 )
 from xxgk.cli import main as cli
+from xxgk.generate.check_sheet import _builders, county_rule_ids, formula_rule_ids, plan_mirror
 from xxgk.generate.roster import Unit
-from xxgk.generate.workbook import build_workbook
+from xxgk.generate.workbook import GenerateOptions, build_workbook
+from xxgk.report.model import catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -46,7 +48,7 @@ COVER = "填报说明"
 CHECK = "校验"
 META = "_xxgk"
 
-# Free-text sections: label in column A, the input merged over B:J on the same row.
+# Free-text sections: label in column A, the input in one wide cell B on the same row.
 TEXT_BLOCKS = {
     "一、总体情况": ["概述（可选）", "（一）主动公开", "（二）依申请公开", "（三）政府信息管理",
                  "（四）政府信息公开平台建设", "（五）监督保障"],
@@ -160,8 +162,14 @@ def test_sheet_headings_and_text_block_labels(wb):
     for sheet, labels in TEXT_BLOCKS.items():
         ws = wb[sheet]
         assert [ws[f"A{3 + i}"].value for i in range(len(labels))] == labels
-        merges = {r.coord for r in ws.merged_cells.ranges}
-        assert {f"B{3 + i}:J{3 + i}" for i in range(len(labels))} <= merges
+        # one wide input cell, not merged, with no fixed height (but the one-line choice and amount
+        # of 六): the row grows with the text in Excel, WPS and LibreOffice
+        assert not [r for r in ws.merged_cells.ranges if r.min_row >= 3]
+        for i, label in enumerate(labels):
+            row = ws.row_dimensions[3 + i]
+            assert ws[f"B{3 + i}"].alignment.wrap_text
+            assert (row.customHeight, label) in ((False, label), (True, "是否收取信息处理费"), (True, "收取金额（元）"))
+        assert ws.column_dimensions["B"].width >= 40
 
 
 def test_cover_identity_written_and_locked(wb, township):
@@ -345,30 +353,88 @@ def test_identical_inputs_give_identical_bytes(form, township, workbook_bytes):
 # ---------------------------------------------------------------- 校验 sheet
 
 
-def test_check_sheet_has_one_row_per_arithmetic_rule(wb):
+def _check_rows(ws) -> list[tuple[int, str | None, str | None]]:
+    """(row, column A, column F formula) of the rule lines, above the 报送后由区县检查 block."""
+    out = []
+    for r in range(5, ws.max_row + 1):
+        a = ws.cell(row=r, column=1).value
+        if (isinstance(a, str) and a.startswith("报送后由区县检查")) or ws.cell(row=r, column=6).value is None:
+            break
+        out.append((r, a, ws.cell(row=r, column=6).value))
+    return out
+
+
+def test_check_sheet_lists_every_formula_rule_in_rules_order(form, wb):
     ws = wb[CHECK]
-    ids = [ws.cell(row=r, column=1).value for r in range(5, ws.max_row + 1)]
-    counts = {i: ids.count(i) for i in set(ids)}
+    ids = [a for _r, a, _f in _check_rows(ws) if a]
+    cat = catalogue()
+    expected = sorted({k for k, e in cat.items() if e.get("check_sheet") == "formula"}
+                      | {r.id for r in form.rules if not r.needs_previous})
+    assert ids == expected == formula_rule_ids(form)  # sorted like `xxgk rules`
+    assert {"CELL-BLANK", "CELL-TEXT-NUMBER", "S6-FEE", "S5-PRESENT", "S5-IMPROVE", "FMT-OVERVIEW-5",
+            "T2-VALUE", "T3-VALUE", "T4-VALUE", "T3-BALANCE", "T2-REG-AUTHORITY"} <= set(ids)
+    for r, a, _f in _check_rows(ws):
+        if a:  # the rule's Chinese name, as `xxgk rules` gives it
+            assert ws.cell(row=r, column=2).value == cat[a]["title"]
+
+
+def test_check_sheet_has_one_line_per_arithmetic_rule_instance(wb):
+    rows = _check_rows(wb[CHECK])
+    counts: dict[str, int] = {}
+    current = None
+    for _r, a, f in rows:
+        if a:
+            current = a
+        elif current:
+            counts[current] = counts.get(current, 0) + 1
+            assert f.startswith("=IF(AND(ISNUMBER(C")
     # 25 table-三 rows, 7 columns (twice), 3 table-四 blocks, 3 规章 cells for a township
     assert counts == {"T3-ROW-TOTAL": 25, "T3-RESULT-SUM": 7, "T3-BALANCE": 7, "T4-SUM": 3, "T2-REG-AUTHORITY": 3}
-    for r in range(5, ws.max_row + 1):
-        assert ws.cell(row=r, column=6).value == f'=IF(C{r}=D{r},"✔","✘")'
-    assert f"F5:F{ws.max_row}" in ws["B2"].value and "✘" in ws["B2"].value
 
 
-def test_check_sheet_balance_rows_read_the_right_cells(wb):
+def test_every_formula_rule_of_the_catalogue_has_a_builder(form):
+    cat = catalogue()
+    builders = _builders(form, plan_mirror(form))
+    for rid, e in cat.items():
+        if e.get("check_sheet") == "formula":
+            assert rid in builders, rid
+    assert county_rule_ids(form) == sorted(
+        {k for k, e in cat.items() if e.get("check_sheet") == "county"} | {"T2-STOCK-XYEAR", "T3-CARRY-XYEAR"})
+
+
+def test_check_sheet_balance_line_reads_the_mirrored_cells(form, wb):
     ws = wb[CHECK]
-    rows = [r for r in range(5, ws.max_row + 1) if ws.cell(row=r, column=1).value == "T3-BALANCE"]
-    total = rows[-1]  # the 总计 column comes last
+    rows = _check_rows(ws)
+    start = next(i for i, (_r, a, _f) in enumerate(rows) if a == "T3-BALANCE")
+    total = rows[start + 7][0]  # the 总计 column comes last
     assert "总计" in ws.cell(row=total, column=2).value
+    m = plan_mirror(form)
     left, right = (referenced_cells(ws.cell(row=total, column=c).value) for c in (3, 4))
-    assert (left, right) == ({"J6", "J7"}, {"J29", "J30"})  # 一+二 against （七）总计+四
+    assert left == {m.value["requests.new_received.total"], m.value["requests.carried_over.total"]}
+    assert right == {m.value["requests.total_processed.total"], m.value["requests.carried_forward.total"]}
+    # a mirrored input reads its own cell; a mirrored total adds the mirrored inputs
+    assert "'三、收到和处理政府信息公开申请情况'!D6" in ws[m.value["requests.new_received.natural_person"]].value
+    applicants = {m.value[f"requests.new_received.{c}"] for c in form.groups["requests"]["applicants"]}
+    total = ws[m.value["requests.new_received.total"]].value
+    assert applicants <= referenced_cells(total)  # recomputed from the mirrored inputs…
+    t3 = "'三、收到和处理政府信息公开申请情况'!"
+    assert f"{t3}J6=SUM({t3}D6:I6)" in total  # …while the total is intact
+
+
+def test_check_sheet_headline_counts_rule_lines_and_turns_red(wb):
+    ws = wb[CHECK]
+    rule_rows = [r for r, a, _f in _check_rows(ws) if a]
+    assert ws["M1"].value == "=" + "+".join(f'(F{r}="✘")' for r in rule_rows)
+    assert "M1" in ws["B2"].value and "项未通过" in ws["B2"].value
+    red = [cf for cf in ws.conditional_formatting if "B2" in str(cf.sqref)]
+    assert red and red[0].rules[0].formula == ["$M$1>0"]
+    assert ws.column_dimensions["M"].hidden
 
 
 def test_city_government_gets_no_regulation_warning_rows(form):
     city = Unit(name="宿迁市人民政府", code="321300", level="市级政府", parent="江苏省人民政府")
     ws = openpyxl.load_workbook(io.BytesIO(build_workbook(form, city, 2024)))[CHECK]
-    ids = {ws.cell(row=r, column=1).value for r in range(5, ws.max_row + 1)}
+    ids = {a for _r, a, _f in _check_rows(ws)}
     assert "T2-REG-AUTHORITY" not in ids and "T3-BALANCE" in ids
 
 
@@ -415,3 +481,79 @@ def test_merged_input_covers_whole_official_span(wb):
         rng = CellRange(on_sheet(ref))
         assert any(r.coord == rng.coord for r in ws.merged_cells.ranges)
         assert ws[rng.coord.split(":")[0]].value == 0
+
+
+# ---------------------------------------------------------------- Office Open XML validity
+
+
+@pytest.mark.parametrize("unit", [
+    Unit("小浪底镇", "410308101", "乡镇", "孟津区人民政府"),
+    Unit("河阳街道", "410308001", "街道", "孟津区人民政府"),
+    Unit("孟津区人民政府", "410308", "县级政府", "洛阳市人民政府"),
+    Unit("孟津区财政局", "410308202", "县级部门", "孟津区人民政府"),
+    Unit("洛阳市人民政府", "4103", "市级政府", "河南省人民政府"),
+    Unit("洛阳市财政局", "", "市级部门", "洛阳市人民政府"),
+    Unit("河南省人民政府", "41", "省级政府", ""),
+    Unit("河南省财政厅", "", "省级部门", "河南省人民政府"),
+    Unit("水利部", "", "国务院部门", ""),
+    Unit("城关镇东关社区", "", "村社区", "城关镇人民政府"),
+], ids=lambda u: u.level)
+def test_generated_workbook_has_no_openxml_errors(form, unit, tmp_path, assert_valid_xlsx):
+    path = tmp_path / f"{unit.name}.xlsx"
+    path.write_bytes(build_workbook(form, unit, 2024, GenerateOptions(deadline="2025年1月20日", password="x")))
+    assert_valid_xlsx(path)
+
+
+# ---------------------------------------------------------------- looks and print (issue 10 §3)
+
+
+def _cover_text(ws) -> str:
+    return "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
+
+
+def test_cover_without_deadline_says_so_once_and_never_a_placeholder(form, township):
+    ws = openpyxl.load_workbook(io.BytesIO(build_workbook(form, township, 2024)))[COVER]
+    text = _cover_text(ws)
+    assert text.count("按上级通知的时间报送") == 1
+    assert "{" not in text and "截止日期：" not in text and "上级通知的日期" not in text
+    dated = openpyxl.load_workbook(io.BytesIO(build_workbook(form, township, 2024, GenerateOptions(
+        deadline="2025年1月20日"))))[COVER]
+    assert "截止日期为2025年1月20日" in _cover_text(dated) and "按上级通知的时间" not in _cover_text(dated)
+
+
+def test_cover_hides_the_unit_code_row_when_there_is_no_code(form):
+    no_code = Unit(name="城关镇东关社区", code="", level="村社区", parent="城关镇人民政府")
+    ws = openpyxl.load_workbook(io.BytesIO(build_workbook(form, no_code, 2024)))[COVER]
+    assert ws["A4"].value == "单位代码" and ws.row_dimensions[4].hidden  # kept for the checker, not shown
+    with_code = openpyxl.load_workbook(io.BytesIO(build_workbook(
+        form, Unit("小浪底镇", "410308101", "乡镇", "孟津区人民政府"), 2024)))[COVER]
+    assert not with_code.row_dimensions[4].hidden
+
+
+def test_cover_names_the_colours_really_used(form, wb):
+    from xxgk.generate.workbook import INPUT_FILL, INPUT_WORDS, LOCKED_FILL, LOCKED_WORDS, TOTAL_FILL, TOTAL_WORDS
+
+    text = _cover_text(wb[COVER])
+    assert all(w in text for w in (INPUT_WORDS, LOCKED_WORDS, TOTAL_WORDS)) and "白底" not in text
+    ws = wb[SHEET_T3]
+
+    def fill(cell: str) -> str:
+        return ws[cell].fill.fgColor.rgb[-6:].upper()
+
+    assert fill("D6") == INPUT_FILL[1:] and ws["D6"].protection.locked is False
+    assert fill("J6") == TOTAL_FILL[1:] and fill("C10") == LOCKED_FILL[1:] and ws["C10"].protection.locked
+    for sheet in SECTION_SHEETS:  # the one-line legend under each heading names the colours used there
+        has_totals = any(f.kind == "formula" for f in form.fields if f.sheet == sheet)
+        assert all(w in wb[sheet]["A2"].value for w in (INPUT_WORDS, LOCKED_WORDS))
+        assert (TOTAL_WORDS in wb[sheet]["A2"].value) == has_totals
+    assert TOTAL_WORDS in wb[SHEET_T3]["A2"].value and TOTAL_WORDS not in wb["一、总体情况"]["A2"].value
+
+
+def test_every_sheet_has_the_footer_and_three_freezes_its_header(wb, township):
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        footer = ws.oddFooter
+        assert township.name in footer.left.text and footer.center.text == "&A", ws.title
+        assert footer.right.text == "第&P页/共&N页" and ws.page_setup.paperSize == 9
+    assert wb[SHEET_T3].freeze_panes == "A6" and wb[SHEET_T3].print_title_rows == "$3:$5"

@@ -299,7 +299,6 @@ def test_memoised_formulas_give_byte_identical_workbooks(monkeypatch) -> None:
     # plain XlsxWriter and no memo at all
     monkeypatch.setattr(workbook_mod, "_Worksheet", xlsxwriter.worksheet.Worksheet)
     monkeypatch.setattr(workbook_mod, "_field_formula", excel_formula)
-    monkeypatch.setattr(workbook_mod, "_side_formula", workbook_mod._make_side_formula)
     monkeypatch.setattr(workbook_mod, "_rc", xlsxwriter.utility.xl_cell_to_rowcol)
     plain = [build_workbook(FORM, u, y, o) for u in UNITS for y, o in ((2024, GenerateOptions()), (2023, options))]
     assert plain == built

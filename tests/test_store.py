@@ -26,7 +26,7 @@ from xxgk.store.schema import LATEST, schema_version
 
 UNITS = [Unit("城关镇", "", "乡镇", "某县人民政府"), Unit("平乐镇", "", "乡镇", "某县人民政府"),
          Unit("白鹤镇", "", "乡镇", "某县人民政府")]
-WARNING = {NP: "3", GRANTED: 3}
+WARNING = {"proactive.regulations.in_force": 3}  # a township with 规章 in force: T2-REG-AUTHORITY
 DEFECT = {NP: 4, GRANTED: 3}
 
 
@@ -103,16 +103,16 @@ def test_rounds_current_and_history(store: Store) -> None:
 def test_a_decision_holds_while_the_same_warning_recurs(store: Store) -> None:
     receive(store, [("白鹤镇.xlsx", with_values("白鹤镇", WARNING))])
     warning = next(f for f in store.history("白鹤镇")[0].findings if f.severity == "warning")
-    store.decide("白鹤镇", warning.id, "李四", "系录入格式问题，数值无误")
+    store.decide("白鹤镇", warning.id, "李四", "系上级规章误填，已电话核实")
     assert store.current(2024)["白鹤镇"].effective == "accepted"
     [d] = store.decisions("白鹤镇")
-    assert (d["reviewer"], d["reason"], d["rule"]) == ("李四", "系录入格式问题，数值无误", warning.rule)
+    assert (d["reviewer"], d["reason"], d["rule"]) == ("李四", "系上级规章误填，已电话核实", warning.rule)
     assert d["decided_at"] is not None
     # the same file again, and a new file with the same finding: still accepted
     receive(store, [("白鹤镇.xlsx", with_values("白鹤镇", WARNING))])
     assert store.current(2024)["白鹤镇"].effective == "accepted"
     # a different value at the same place is a different finding: not accepted
-    receive(store, [("白鹤镇.xlsx", with_values("白鹤镇", {NP: "5", GRANTED: 5}))])
+    receive(store, [("白鹤镇.xlsx", with_values("白鹤镇", {"proactive.regulations.in_force": 5}))])
     assert store.current(2024)["白鹤镇"].effective == "warn"
 
 

@@ -26,7 +26,7 @@ from xxgk.web.app import MAX_FILE, create_app
 
 TOWNS = ("城关镇", "平乐镇", "白鹤镇")
 ROSTER = "单位名称,单位代码,单位层级,上级单位\n" + "".join(f"{n},,乡镇,某县人民政府\n" for n in TOWNS)
-WARNING = {NP: "3", GRANTED: 3}  # a number typed as text: CELL-TEXT-NUMBER, a warning
+WARNING = {"proactive.regulations.in_force": 3}  # a township with 规章 in force: T2-REG-AUTHORITY, a warning
 DEFECT = {NP: 4, GRANTED: 3}  # 4 received, 3 handled: T3-BALANCE, an error
 
 
@@ -108,9 +108,9 @@ def walk_round(client: TestClient, store: Store) -> None:
     unit_page = client.get("/units/白鹤镇").text
     finding_id = re.search(r'name="finding" value="(\d+)"', unit_page).group(1)
     r = client.post("/units/白鹤镇", data={"csrf": csrf(client, "/units/白鹤镇"), "finding": finding_id,
-                                          "reviewer": "李四", "reason": "单位来电说明，系录入格式问题"})
+                                          "reviewer": "李四", "reason": "单位来电说明，系上级规章误填"})
     assert r.status_code == 200
-    assert "已核实" in r.text and "李四" in r.text and "单位来电说明，系录入格式问题" in r.text
+    assert "已核实" in r.text and "李四" in r.text and "单位来电说明，系上级规章误填" in r.text
     assert row_of(client, "白鹤镇") == "accepted"
     # an error cannot be accepted: the page offers no form for it, and a forged post is refused
     pl = client.get("/units/平乐镇").text

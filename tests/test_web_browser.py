@@ -43,6 +43,9 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+REGULATIONS = "proactive.regulations.in_force"
+
+
 def _ops(values: dict) -> list[dict]:
     form = load_form()
     ops = []
@@ -109,7 +112,7 @@ def test_a_whole_round_in_the_browser(tmp_path: Path) -> None:
         fills = {
             "城关镇": {**TEXTS, NP: 5, GRANTED: 5},
             "平乐镇": {**TEXTS, NP: 5, GRANTED: 3},  # 5 received, 3 handled: T3-BALANCE
-            "白鹤镇": {**TEXTS, NP: "12", GRANTED: 12},  # typed as text: CELL-TEXT-NUMBER
+            "白鹤镇": {**TEXTS, NP: 12, GRANTED: 12, REGULATIONS: 2},  # a township with 规章: T2-REG-AUTHORITY
             "平乐镇-改": {**TEXTS, NP: 5, GRANTED: 5},
             "城关镇-2023": {**{k: v.replace("2024年", "2023年") if isinstance(v, str) else v for k, v in TEXTS.items()},
                            NP: 1, GRANTED: 1},  # last year: this year's 5 is a jump ×5
@@ -159,9 +162,9 @@ def test_a_whole_round_in_the_browser(tmp_path: Path) -> None:
         page.goto(url + "/results")
         page.click("table.results >> text=白鹤镇")
         page.fill("input[name=reviewer]", "李四")
-        page.fill("input[name=reason]", "已电话核实：数字按文本录入，数值无误")
+        page.fill("input[name=reason]", "已电话核实：系上级规章误填，下轮改正")
         page.click("button:has-text('标记为已核实')")
-        page.wait_for_selector("text=已电话核实：数字按文本录入，数值无误")
+        page.wait_for_selector("text=已电话核实：系上级规章误填，下轮改正")
         assert page.is_visible(".findings >> text=已核实")
         shot("6-unit-accepted")
 

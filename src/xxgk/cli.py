@@ -68,7 +68,8 @@ def main() -> None:
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="单位名单（CSV或XLSX）")
 @click.option("--unit", "unit_name", help="单个单位名称")
 @click.option("--code", default="", help="单个单位的单位代码")
-@click.option("--level", default="乡镇", show_default=True, help="单个单位的层级")
+@click.option("--level", default=None,
+              help="单个单位的层级；不填时按单位名称推断（…镇/乡、…街道、…局/委/办、…村/社区、…县/区人民政府）")
 @click.option("--parent", default="", help="单个单位的上级单位")
 @click.option("--year", required=True, type=click.IntRange(2021, 2100), help="报告年度，如 2024")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="输出文件夹（配合 --roster）")
@@ -83,7 +84,7 @@ def generate(roster: Path | None, unit_name: str | None, code: str, level: str, 
     例：xxgk generate --roster samples/roster.csv --year 2024 --out 填报表/
         xxgk generate --unit 小浪底镇 --year 2024 -o 小浪底镇.xlsx
     """
-    from .generate.roster import RosterError, Unit, read_roster
+    from .generate.roster import RosterError, Unit, infer_level, read_roster
     from .generate.workbook import GenerateOptions, generate_roster, write_workbook
     from .outputs import check_out_dir, check_out_file, interrupt_cleanup, locked
     from .sanitize import path_display
@@ -108,11 +109,19 @@ def generate(roster: Path | None, unit_name: str | None, code: str, level: str, 
         raise UsageProblem("请用 --roster … --out 文件夹，或 --unit 单位名称 -o 文件.xlsx。")
     from .form.definition import load_form
 
-    lv = load_form().normalise_level(level)
+    name = unit_name.strip()
+    if level is None:
+        lv = infer_level(name)
+        if lv is None:
+            raise UsageProblem(f"无法从单位名称“{name}”判断单位层级，请用 --level 指定，"
+                               f"可选：{'、'.join(load_form().unit_levels)}。")
+        click.echo(f"未指定 --level，按单位名称推断“{name}”的层级为“{lv}”；如不对，请用 --level 指定。", err=True)
+    else:
+        lv = load_form().normalise_level(level)
     if lv is None:
         raise UsageProblem(f"单位层级“{level}”无法识别，可选：{'、'.join(load_form().unit_levels)}。")
     check_out_file(out_file)
-    write_workbook(Unit(name=unit_name.strip(), code=code, level=lv, parent=parent), year, out_file, options)
+    write_workbook(Unit(name=name, code=code, level=lv, parent=parent), year, out_file, options)
     click.echo(f"已生成 {out_file}")
 
 

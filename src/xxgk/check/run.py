@@ -275,10 +275,21 @@ def check_loaded(path: Path, loaded: Any, form: Form | None = None, prev_lookup:
 
 
 def dependent_totals(form: Form, paths: set[str] | list[str]) -> list[str]:
-    """Formula fields whose expression reads any of `paths`."""
+    """Formula fields whose expression reads any of `paths`, directly or through another total
+    (表三 J29 adds D29…I29, which add the results: an invalid D11 makes both unknown)."""
     bad = set(paths)
-    return [f.path for f in form.fields if f.kind == "formula" and f.formula
-            and any(t.path in bad for t in parse_expr(f.formula, form.groups))]
+    formulas = [(f.path, {t.path for t in parse_expr(f.formula, form.groups)})
+                for f in form.fields if f.kind == "formula" and f.formula]
+    out: list[str] = []
+    grew = True
+    while grew:
+        grew = False
+        for path, reads in formulas:
+            if path not in bad and reads & bad:
+                bad.add(path)
+                out.append(path)
+                grew = True
+    return out
 
 
 def check_file(path: Path, form: Form | None = None, previous: dict | None = None,

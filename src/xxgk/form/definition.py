@@ -279,7 +279,8 @@ def _text_fields(form: Form, block: dict[str, Any]) -> None:
         form.labels.append(Label(sheet, f"A{row}", f["label"]))
         form.fields.append(
             Field(
-                path=f["path"], sheet=sheet, cell=f"B{row}", merge=f"B{row}:{block['width']}{row}",
+                path=f["path"], sheet=sheet, cell=f"B{row}",
+                merge=f"B{row}:{block['width']}{row}" if block["width"] != "B" else None,
                 type=f["type"], label=f"第{_section_number(form, section)}部分“{f['label']}”",
                 section=section, kind="input", required=f.get("required", True),
                 choices=tuple(f.get("choices", ())), height=f.get("height"),

@@ -24,6 +24,27 @@ class Unit:
     parent: str = ""
 
 
+# Name endings that place a unit, tried in this order (a 社区 of a 镇 is a 村社区; a 街道办 is a 街道,
+# not a department). Only the levels a county office generates for are inferred.
+_LEVEL_ENDINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("村社区", ("社区", "村", "村委会", "居委会", "村民委员会", "居民委员会", "社区居委会")),
+    ("街道", ("街道", "街道办事处", "街道办")),
+    ("乡镇", ("镇", "乡", "镇人民政府", "乡人民政府", "镇政府", "乡政府")),
+    ("县级政府", ("县人民政府", "区人民政府", "县政府", "区政府", "旗人民政府", "县级市人民政府")),
+    ("县级部门", ("局", "委", "办", "委员会", "办公室")),
+)
+
+
+def infer_level(name: str) -> str | None:
+    """The unit level a name implies (…镇 → 乡镇, …街道 → 街道, …局 → 县级部门…), or None."""
+    text = unicodedata.normalize("NFKC", name).strip()
+    text = re.sub(r"[（(][^）)]*[）)]$", "", text).strip()  # "…局（挂…牌子）"
+    for level, endings in _LEVEL_ENDINGS:
+        if any(text.endswith(e) and len(text) > len(e) for e in endings):
+            return level
+    return None
+
+
 class RosterError(Exception):
     """A roster that cannot be used; `problems` are Chinese lines naming the row."""
 

@@ -23,15 +23,32 @@ from openpyxl.utils.cell import (
 from xlsxwriter.utility import xl_cell_to_rowcol
 
 from .. import __version__
-from ..form.definition import CHECK_SHEET, META_SHEET, Field, Form, load_form
+from ..atomic import atomic_write
+from ..form.definition import META_SHEET, Field, Form, load_form
 from ..outputs import fresh_temp_dir
-from .formulas import _runs, excel_formula, side_terms, terms_formula
+from .check_sheet import write_check_sheet
+from .formulas import excel_formula
 from .roster import Unit, unique_filenames
 
 # Fixed so that identical inputs give identical bytes (XlsxWriter otherwise stamps "now").
 _CREATED = datetime(2021, 9, 29)
 
 NUMERIC_INPUT_START = 0  # numeric inputs start at 0: see README "为什么数字格预填0"
+
+# The colours of the form, with the words the cover and the legends use for them (one place, so
+# the instructions always name the colours really used).
+INPUT_FILL, INPUT_WORDS = "#FFF2CC", "浅黄底"
+LOCKED_FILL, LOCKED_WORDS = "#F2F2F2", "灰底"
+TOTAL_FILL, TOTAL_WORDS = "#E2EFDA", "绿底"
+
+
+def legend(with_totals: bool) -> str:
+    """The one line under each heading that says which cells to fill (names the colours used there)."""
+    totals = f"，{TOTAL_WORDS}为自动计算的合计" if with_totals else ""
+    return f"{INPUT_WORDS}单元格为填报项；{LOCKED_WORDS}为表头和标签{totals}，均已锁定，无需填写。"
+# Text sheets (cover, 一, 五, 六) must print at 100 % on A4 portrait: their columns add up to at most
+# this many width units (measured: LibreOffice puts about 73 on A4 portrait between 0.5" margins).
+PORTRAIT_WIDTH = 70
 
 
 @dataclass(frozen=True)
@@ -94,12 +111,27 @@ class _Styles:
                                     "valign": "vcenter"})
         self.note = wb.add_format({"font_name": "宋体", "font_size": 10, "font_color": "#595959", "text_wrap": True,
                                    "valign": "top"})
-        self.header = wb.add_format({**base, "bold": True, "align": "center", "bg_color": "#D9E1F2"})
-        self.label = wb.add_format({**base, "align": "left", "bg_color": "#F2F2F2"})
-        self.identity = wb.add_format({**base, "align": "left", "bg_color": "#F2F2F2", "bold": True})
-        self.text_in = wb.add_format({**base, "locked": False, "valign": "top", "align": "left"})
-        self.formula = wb.add_format({**base, "bold": True, "align": "center", "bg_color": "#E2EFDA",
+        self.header = wb.add_format({**base, "bold": True, "align": "center", "bg_color": LOCKED_FILL})
+        self.label = wb.add_format({**base, "align": "left", "bg_color": LOCKED_FILL})
+        self.identity = wb.add_format({**base, "align": "left", "bg_color": LOCKED_FILL, "bold": True})
+        self.text_in = wb.add_format({**base, "locked": False, "valign": "top", "align": "left",
+                                      "bg_color": INPUT_FILL})
+        self.formula = wb.add_format({**base, "bold": True, "align": "center", "bg_color": TOTAL_FILL,
                                       "num_format": "0"})
+        self.legend = wb.add_format({"font_name": "宋体", "font_size": 10, "font_color": "#404040",
+                                     "text_wrap": True, "valign": "vcenter"})
+        # the 校验 sheet
+        self.rule_id = wb.add_format({**base, "bold": True, "align": "left", "bg_color": LOCKED_FILL,
+                                      "text_wrap": False})
+        self.county_id = wb.add_format({**base, "align": "left", "bg_color": LOCKED_FILL, "text_wrap": False})
+        self.rule_name = wb.add_format({**base, "bold": True, "align": "left", "bg_color": LOCKED_FILL})
+        self.count = wb.add_format({**base, "bold": True, "align": "center", "bg_color": LOCKED_FILL,
+                                    "num_format": "0"})
+        self.result = wb.add_format({**base, "bold": True, "align": "center", "bg_color": "#C6EFCE",
+                                     "font_color": "#006100"})
+        self.headline = wb.add_format({**base, "bold": True, "font_size": 12, "align": "left",
+                                       "bg_color": "#C6EFCE", "font_color": "#006100"})
+        self.bad_strong = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006", "bold": True})
         self.bad = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
         self.warn = wb.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700"})
         self.num_in: dict[str, Any] = {}
@@ -109,7 +141,8 @@ class _Styles:
     def number_input(self, num_format: str) -> Any:
         if num_format not in self.num_in:
             self.num_in[num_format] = self._wb.add_format(
-                {**self._base, "locked": False, "align": "center", "num_format": num_format})
+                {**self._base, "locked": False, "align": "center", "num_format": num_format,
+                 "bg_color": INPUT_FILL})
         return self.num_in[num_format]
 
 
@@ -191,20 +224,26 @@ def _protect(ws: Any, password: str) -> None:
                           "select_unlocked_cells": True})
 
 
-def _page(ws: Any, landscape: bool) -> None:
+def _footer_text(text: str) -> str:
+    return text.replace("&", "&&")  # '&' starts a header/footer code
+
+
+def _page(ws: Any, landscape: bool, unit: Unit) -> None:
+    """A4, fitted to the width; a footer with the unit, the sheet (&A) and 第&P页/共&N页."""
     ws.set_paper(9)  # A4
     if landscape:
         ws.set_landscape()
     ws.fit_to_pages(1, 0)
     ws.center_horizontally()
-    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.75)
+    ws.set_footer(f"&L&8{_footer_text(unit.name)[:60]}&C&8&A&R&8第&P页/共&N页", {"margin": 0.3})
 
 
 def _cover(wb: Any, form: Form, unit: Unit, year: int, st: _Styles, options: GenerateOptions) -> None:
     cover = form.raw["cover"]
     ws = wb.add_worksheet(cover["sheet"])
-    ws.set_column("A:A", 16)
-    ws.set_column("B:B", 60)
+    ws.set_column("A:A", 14)
+    ws.set_column("B:B", PORTRAIT_WIDTH - 14)
     title = form.raw["form"]["title"].format(unit=unit.name, year=year)
     ws.merge_range("A1:B1", title, st.title)
     ws.set_row(0, 36)
@@ -215,16 +254,21 @@ def _cover(wb: Any, form: Form, unit: Unit, year: int, st: _Styles, options: Gen
               "unit.parent": unit.parent, "year": year}
     for f in form.fields_of("cover"):
         _write_field(ws, form, f, st, values.get(f.path))
+        if f.kind == "identity" and values.get(f.path) in ("", None):
+            ws.set_row(_rc(f.cell)[0], None, None, {"hidden": True})  # no empty locked row on the cover
     _validations(ws, form, form.fields_of("cover"))
     row = max(_rc(f.cell)[0] for f in form.fields_of("cover")) + 2
     ws.write_string(row, 0, "填报说明", st.header)
     ws.write_blank(row, 1, None, st.header)
-    deadline = options.deadline or "上级通知的日期"
+    when = f"截止日期为{options.deadline}" if options.deadline else "按上级通知的时间报送"
     for i, line in enumerate(cover["instructions"], start=1):
-        text = line.format(parent=unit.parent or "上级政务公开工作机构", deadline=deadline)
+        text = line.format(parent=unit.parent or "上级政务公开工作机构", when=when, input=INPUT_WORDS,
+                           locked=LOCKED_WORDS, total=TOTAL_WORDS)
         ws.merge_range(row + i, 0, row + i, 1, f"{i}. {text}", st.note)
-        ws.set_row(row + i, 32)
-    _page(ws, False)
+        # a 10-point Chinese character takes about 1.9 width units; 14 points a line
+        per_line = int((PORTRAIT_WIDTH - 14) / 1.9)
+        ws.set_row(row + i, 14 * max(1, -(-(len(text) + 3) // per_line)) + 4)
+    _page(ws, False, unit)
     _protect(ws, options.password)
     ws.activate()
 
@@ -236,22 +280,28 @@ def _section_sheet(wb: Any, form: Form, section: dict[str, str], unit: Unit, st:
     last = _last_col(form, sheet)
     ws.merge_range(0, 0, 0, last, section["heading"], st.title)
     ws.set_row(0, 30)
-    ws.merge_range(1, 0, 1, last, "白底单元格为填报项，灰底为表头或自动计算的合计（已锁定）。", st.note)
+    has_totals = any(f.kind == "formula" for f in form.fields if f.sheet == sheet)
+    ws.merge_range(1, 0, 1, last, legend(has_totals), st.legend)
+    ws.set_row(1, 28)  # two lines on a text sheet
     table = next((t for t in form.raw["tables"].values() if t["section"] == section["key"]), None)
     block = next((b for b in form.raw["text_blocks"].values() if b["section"] == section["key"]), None)
     if table:
         for col, width in table.get("column_widths", {}).items():
             ws.set_column(f"{col}:{col}", width)
-    else:
-        ws.set_column("A:A", 22)
-        ws.set_column(1, last, 11)
+    else:  # a text sheet: label and text, as wide as A4 portrait at 100 %
+        # the labels on one line (a Chinese character is about two width units): a row whose text
+        # cell is still empty is one line high, and a wrapped label would not fit in it
+        longest = max((len(lab.text) for lab in form.labels if lab.sheet == sheet), default=8)
+        label_width = min(2 * longest + 2, PORTRAIT_WIDTH // 2)
+        ws.set_column("A:A", label_width)
+        ws.set_column(1, last, PORTRAIT_WIDTH - label_width)
     field_rows = {_rc(f.cell)[0] for f in form.fields if f.sheet == sheet}
     _write_labels(ws, [lab for lab in form.labels if lab.sheet == sheet], st, field_rows)
     for f in form.fields:
         if f.sheet == sheet:
             _write_field(ws, form, f, st, NUMERIC_INPUT_START if form.field_types[f.type].numeric else None)
-            if block:
-                ws.set_row(_rc(f.cell)[0], f.height or 150)
+            if block and f.height:  # otherwise no height: the row grows with the text typed in
+                ws.set_row(_rc(f.cell)[0], f.height)
     _validations(ws, form, [f for f in form.fields if f.sheet == sheet])
     if table:
         _fit_label_rows(ws, form, sheet, table)
@@ -262,7 +312,12 @@ def _section_sheet(wb: Any, form: Form, section: dict[str, str], unit: Unit, st:
         last_cell = form.field("proactive.regulations.in_force").cell
         ws.conditional_format(f"{first}:{last_cell}", {"type": "cell", "criteria": "!=", "value": 0,
                                                        "format": st.warn})
-    _page(ws, bool(table and table.get("landscape")))
+    if table and table.get("freeze_header"):
+        # the header rows stay in view while scrolling, and are printed on every page
+        first_data = _rc(form.field(table["freeze_header"]).cell)[0]
+        ws.freeze_panes(first_data, 0)
+        ws.repeat_rows(2, first_data - 1)
+    _page(ws, bool(table and table.get("landscape")), unit)
     _protect(ws, options.password)
 
 
@@ -302,64 +357,10 @@ def _field_formula(form: Form, f: Field) -> str:
     return text
 
 
-def _side_formula(form: Form, terms: tuple) -> str:
-    key = (form.id, form.version, form.template_hash, terms)
-    text = _FORMULAS.get(key)
-    if text is None:
-        text = _FORMULAS[key] = _make_side_formula(form, terms)
-    return text
-
-
-def _make_side_formula(form: Form, terms: tuple) -> str:
-    sheets = {form.field(t.path).sheet for t in terms if t.path}
-    prefix = _quoted(sheets.pop()) + "!" if len(sheets) == 1 else ""
-    assert not sheets, "a rule side spans several sheets"
-    return terms_formula(side_terms(form, terms), prefix)
-
-
 def _check_sheet(wb: Any, form: Form, unit: Unit, st: _Styles, options: GenerateOptions) -> None:
-    """One row per rule instance the workbook can evaluate on its own, with ✔/✘ and the difference."""
-    ws = wb.add_worksheet(CHECK_SHEET)
-    ws.set_column("A:A", 16)
-    ws.set_column("B:B", 46)
-    ws.set_column("C:E", 12)
-    ws.set_column("F:F", 8)
-    ws.merge_range("A1:F1", "校验结果（填写时自动更新）", st.title)
-    ws.set_row(0, 30)
-    rules = [r for r in form.rules if not r.needs_previous
-             and not (r.unless_level and unit.level in r.unless_level)]
-    first, last = 5, 5 + len(rules) - 1
-    ws.write_string(1, 0, "未通过的检查", st.label)
-    ws.write_formula(1, 1, f'=COUNTIF(F{first}:F{last},"✘")&"项（全部为0项后再报送）"', st.formula, "")
-    by_sheet: dict[str, list[str]] = defaultdict(list)
-    for f in form.fields:
-        if f.kind == "input" and form.field_types[f.type].numeric:
-            by_sheet[f.sheet].append(f.cell)
-    # One COUNTBLANK per run of adjacent cells (D6:I6), not per cell: the per-cell form came to
-    # ~6,000 characters, close to Excel's 8,192-character formula limit, and was slow to write.
-    blank_formula = "+".join(f'COUNTBLANK({_quoted(s)}!{run})' for s, cells in by_sheet.items() for run in _runs(cells))
-    ws.write_string(2, 0, "空白的数字格", st.label)
-    ws.write_formula(2, 1, f'=({blank_formula})&"个（没有发生的请填0）"' if by_sheet else '="0个"', st.formula, "")
-    for col, title in enumerate(("规则编号", "检查内容", "左边", "右边", "差额", "结果")):
-        ws.write_string(3, col, title, st.header)
-    for i, rule in enumerate(rules):
-        row = first - 1 + i
-        label = next((v for k, v in rule.params.items() if k.endswith("_label")), "")
-        ws.write_string(row, 0, rule.id, st.label)
-        ws.write_string(row, 1, f"{rule.title}：{label}", st.label)
-        ws.write_formula(row, 2, "=" + _side_formula(form, rule.left), st.formula, "")
-        ws.write_formula(row, 3, "=" + _side_formula(form, rule.right), st.formula, "")
-        ws.write_formula(row, 4, f"=C{row + 1}-D{row + 1}", st.formula, "")
-        ws.write_formula(row, 5, f'=IF(C{row + 1}{_excel_op(rule.op)}D{row + 1},"✔","✘")', st.formula, "")
-    ws.conditional_format(f"F{first}:F{last}", {"type": "cell", "criteria": "==", "value": '"✘"',
-                                                "format": st.bad})
-    ws.freeze_panes(4, 0)
-    _page(ws, False)
+    ws = write_check_sheet(wb, form, unit.level, st)
+    _page(ws, False, unit)
     _protect(ws, options.password)
-
-
-def _excel_op(op: str) -> str:
-    return {"==": "=", "!=": "<>"}.get(op, op)
 
 
 def _meta_sheet(wb: Any, form: Form, unit: Unit, year: int) -> None:
@@ -396,7 +397,7 @@ def write_workbook(unit: Unit, year: int, out: Path, options: GenerateOptions = 
                    form: Form | None = None) -> Path:
     data = build_workbook(form or load_form(), unit, year, options)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(data)
+    atomic_write(out, data)  # never a half-written workbook where the user expects one
     return out
 
 
