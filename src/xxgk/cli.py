@@ -19,6 +19,13 @@ class UsageProblem(click.UsageError):
     exit_code = 2
 
 
+def _echo(text: str, err: bool = False) -> None:
+    """Print user text line by line with escape sequences and control characters made harmless."""
+    from .sanitize import for_terminal
+
+    click.echo("\n".join(for_terminal(line) for line in str(text).split("\n")), err=err)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="xxgk")
 def main() -> None:
@@ -209,16 +216,25 @@ def import_(files: tuple[Path, ...], out_dir: Path) -> None:
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="输出文件：.docx、.html 或 .md")
-def render(source: Path, out: Path) -> None:
-    """由填好的工作簿或报告文档生成可发布的年度报告（.docx / .html / .md）。"""
+@click.option("--force", is_flag=True, help="检查有错误时仍然生成，文档中标注“未通过检查”（仅供核对）")
+def render(source: Path, out: Path, force: bool) -> None:
+    """由填好的工作簿或报告文档生成可发布的年度报告（.docx / .html / .md）。
+
+    生成前先检查；有错误时不生成并列出错误（退出码1），除非加 --force。
+    """
     from .render import RenderError, render_file
 
     try:
-        render_file(source, out)
+        result = render_file(source, out, force=force)
     except RenderError as e:
-        click.echo(str(e), err=True)
+        _echo(str(e), err=True)
         sys.exit(1)
-    click.echo(f"已生成 {out}")
+    if result.stamped:
+        _echo(f"已生成 {out}（未通过检查：{len(result.errors)}个错误，文档中已标注“未通过检查”，请勿发布）", err=True)
+        for f in result.errors[:10]:
+            _echo(f"  · [{f.rule}] {f.where}：{f.message}", err=True)
+        return  # the user asked for it: exit 0, the stamp is in the document
+    _echo(f"已生成 {out}")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from ..read.safe_open import decode_text as safe_decode
@@ -20,6 +21,14 @@ def decode_text(data: bytes) -> str:
     return data.decode("utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "gb18030", errors="replace")
 
 
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def md_unescape(text: str) -> str:
+    """Undo xxgk's own Markdown escaping (sanitize.for_markdown): backslash escapes, then entities."""
+    return html.unescape(_MD_ESCAPE.sub(r"\1", text))
+
+
 def _pipe_cells(line: str) -> list[Cell]:
     s = line.strip()
     if s.startswith("|"):
@@ -30,8 +39,9 @@ def _pipe_cells(line: str) -> list[Cell]:
     return [p.replace("\\|", "|").strip() for p in parts]
 
 
-def text_blocks(text: str) -> list[Block]:
-    """Lines with tabs (web copies) or pipes (Markdown) are table rows; other lines are paragraphs."""
+def text_blocks(text: str, markdown: bool = False) -> list[Block]:
+    """Lines with tabs (web copies) or pipes (Markdown) are table rows; other lines are paragraphs.
+    `markdown`: a .md file, whose text is unescaped after it is split into cells."""
     blocks: list[Block] = []
     rows: list[list[Cell]] = []
 
@@ -47,17 +57,19 @@ def text_blocks(text: str) -> list[Block]:
             continue
         if line.lstrip().startswith("|"):
             if not _MD_RULE.match(line):
-                rows.append(_pipe_cells(line))
+                cells = _pipe_cells(line)
+                rows.append([md_unescape(c) for c in cells] if markdown else cells)
             continue
         flush()
         s = line.strip()
         if not s:
             continue
         s = re.sub(r"^#{1,6}\s+", "", s)  # Markdown headings
-        blocks.append(Para(s))
+        blocks.append(Para(md_unescape(s) if markdown else s))
     flush()
     return blocks
 
 
 def import_text(data: bytes, name: str) -> ImportResult:
-    return build_document(text_blocks(decode_text(data)), kind="text", name=name, data=data)
+    markdown = name.lower().endswith((".md", ".markdown"))
+    return build_document(text_blocks(decode_text(data), markdown), kind="text", name=name, data=data)
