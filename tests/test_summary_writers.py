@@ -54,14 +54,15 @@ def test_writes_three_files_in_a_new_folder(written) -> None:
 def test_xlsx_keeps_formula_like_text_as_text(written) -> None:
     _, paths = written
     wb = openpyxl.load_workbook(paths[".xlsx"])
-    assert wb.sheetnames == ["概览", "问题明细", "未报送", "汇总", "规则统计"]
+    assert wb.sheetnames == ["概览", "问题明细", "汇总", "明细", "明细（全部数字）", "未报送", "规则统计"]
     ws = wb["概览"]
-    assert [c.value for c in ws[1]][:6] == ["文件", "单位", "年度", "状态", "错误数", "警告数"]
+    assert [c.value for c in ws[1]] == ["状态", "单位", "单位代码", "填报人", "联系电话", "错误", "警告", "提示",
+                                        "首要问题", "文件", "年度", "类型", "SHA-256"]
     units = [ws.cell(row=r, column=2) for r in range(2, ws.max_row + 1)]
     evil = next(c for c in units if c.value == EVIL)
-    assert evil.data_type == "s"  # a string, not a formula
-    statuses = [ws.cell(row=r, column=4).value for r in range(2, ws.max_row + 1)]
-    assert statuses == ["通过", "不通过", "有警告", "无法读取", "已跳过"]
+    assert evil.data_type == "s" and evil.quotePrefix  # a string, not a formula, and stays one when edited
+    statuses = [ws.cell(row=r, column=1).value for r in range(2, ws.max_row + 1)]
+    assert statuses == ["无法读取", "不通过", "有警告", "已跳过", "通过"]  # worst first
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref
     missing = wb["未报送"]
     assert missing["A2"].value == "+缺报镇" and missing["A2"].data_type == "s"
@@ -71,10 +72,10 @@ def test_xlsx_detail_rows_show_cell_and_sides(written) -> None:
     _, paths = written
     ws = openpyxl.load_workbook(paths[".xlsx"])["问题明细"]
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
-    t3 = [r for r in rows if r[2] == "T3-ROW-TOTAL"]
-    assert t3 and t3[0][4] == "三、收到和处理政府信息公开申请情况!J8"
-    assert t3[0][7] == 3521 and t3[0][8] == "==" and t3[0][9] == 3518
-    assert any(r[2] == "FILE-UNREADABLE" and r[3] == "错误" for r in rows)
+    t3 = [r for r in rows if r[5] == "T3-ROW-TOTAL"]
+    assert t3 and t3[0][2] == "三、收到和处理政府信息公开申请情况!J8"
+    assert t3[0][6] == 3521 and t3[0][7] == "==" and t3[0][8] == 3518
+    assert any(r[5] == "FILE-UNREADABLE" and r[1] == "错误" for r in rows)
 
 
 def test_xlsx_totals_sheet_has_chinese_labels(written) -> None:
