@@ -154,8 +154,9 @@ def test_summary_page_in_chromium(summary_html: Path) -> None:
             assert "未通过检查" in left_out.nth(1).inner_text() or "未通过检查" in left_out.nth(0).inner_text()
             # columns keep their width: 状态 stays on one line
             status_cell = fail_row.locator("td.c-status")
-            text_height = status_cell.evaluate(
-                "e => { const r = document.createRange(); r.selectNodeContents(e); return r.getBoundingClientRect().height; }")
+            text_height = status_cell.evaluate("""e => {
+                const r = document.createRange(); r.selectNodeContents(e);
+                return r.getBoundingClientRect().height; }""")
             assert text_height < 30  # one line, not one character per line
             _shot(page, ARTIFACT)
 
