@@ -176,8 +176,8 @@ def check(paths: tuple[Path, ...], roster: Path | None, year: int | None, previo
     if bar is not None:
         bar.render_finish()
     written = write_summaries(run, out_dir)
-    click.echo(render_console(run))
-    click.echo("汇总已写入：" + "、".join(str(p) for p in written))
+    _echo(render_console(run, summary_dir=out_dir))
+    _echo("汇总已写入：" + "、".join(str(p) for p in written))
     sys.exit(run.exit_code)
 
 
@@ -191,6 +191,7 @@ def check(paths: tuple[Path, ...], roster: Path | None, year: int | None, previo
 def import_(files: tuple[Path, ...], out_dir: Path) -> None:
     """把已发布的报告（文本、HTML、Word .docx）转换为报告文档（JSON）。"""
     from .importers import import_file
+    from .sanitize import path_display
 
     out_dir.mkdir(parents=True, exist_ok=True)
     worst = 0
@@ -201,14 +202,14 @@ def import_(files: tuple[Path, ...], out_dir: Path) -> None:
         target = out_dir / ((f.stem if stems.count(f.stem) == 1 else f.name) + ".json")
         if result.document is not None:
             target.write_text(json.dumps(result.document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-            click.echo(f"{f} → {target}")
+            _echo(f"{path_display(f)} → {path_display(target)}")
         else:
             worst = 1
-            click.echo(f"{f}：无法导入", err=True)
+            _echo(f"{path_display(f)}：无法导入", err=True)
         for fd in result.findings:
             if fd.severity == "error":
                 worst = 1
-            click.echo(f"  [{fd.rule}] {fd.where} {fd.message}", err=True)
+            _echo(f"  [{fd.rule}] {fd.where} {fd.message}", err=True)
     sys.exit(worst)
 
 

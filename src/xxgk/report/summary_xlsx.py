@@ -41,6 +41,7 @@ STATUS_FILL = {"pass": "#E3F4E1", "warn": "#FFF4D6", "fail": "#FDE2E1", "error":
 SEVERITY_FILL = {"error": "#FDE2E1", "warning": "#FFF4D6", "info": "#ECEFF1"}
 WORST_FIRST = {"error": 0, "fail": 1, "warn": 2, "skipped": 3, "pass": 4}
 # 明细: the figures a person looks at first; 明细（全部数字） has all of them
+LINE_PT = 13  # one line of 10 pt text
 MAIN_REQUEST_ROWS = ("new_received", "carried_over", "granted", "partially_granted", "total_processed",
                      "carried_forward")
 
@@ -107,19 +108,20 @@ class _Writer:
             self.cache[key] = self.wb.add_format(props)
         return self.cache[key]
 
-    def value(self, ws: Any, row: int, col: int, v: Any, fill: str = "") -> int:
-        """Write v; returns its display width (for column sizing)."""
+    def value(self, ws: Any, row: int, col: int, v: Any, fill: str = "") -> list[int]:
+        """Write v; returns the display width of each of its lines (for column widths and row heights)."""
         if v is None or v == "":
             ws.write_blank(row, col, None, self.fmt(fill))
-            return 0
+            return [0]
         if isinstance(v, bool):
             v = "是" if v else "否"
         if isinstance(v, (int, float)) and _fits_excel(v):
             ws.write_number(row, col, v, self.fmt(fill))
-            return len(str(v))
+            return [len(str(v))]
         text, quoted = for_xlsx(v)
-        ws.write_string(row, col, text[:32767], self.fmt(fill, quoted))  # Excel's cell limit
-        return max((display_width(line) for line in text.splitlines()), default=0)
+        text = text[:32767]  # Excel's cell limit
+        ws.write_string(row, col, text, self.fmt(fill, quoted))
+        return [display_width(line) for line in text.splitlines()] or [0]
 
     def text(self, ws: Any, row: int, col: int, v: Any, fmt: Any = None) -> None:
         """A free-standing label or title (汇总 sheet), sanitised like every cell."""
@@ -150,20 +152,38 @@ class _Sheet:
         self.widths = [max(lo, min(display_width(h) + 2, hi)) for h, lo, hi in columns]
         for c, (h, _lo, _hi) in enumerate(columns):
             self.ws.write_string(0, c, h, w.head)
+        # per row, the line widths of its multi-line or long cells: row heights are set once the
+        # column widths are known (neither Excel nor LibreOffice grows a row for wrapped text on
+        # opening a file; a row left at one line hides the rest of the message)
+        self.lines: list[tuple[int, list[tuple[int, list[int]]]]] = [(0, [(c, [display_width(h)])
+                                                                           for c, (h, _, _) in enumerate(columns)])]
         self.row = 1
 
     def add(self, values: list[Any], fills: dict[int, str] | None = None) -> None:
+        long: list[tuple[int, list[int]]] = []
         for c, v in enumerate(values):
-            width = self.w.value(self.ws, self.row, c, v, (fills or {}).get(c, ""))
-            self.widths[c] = max(self.widths[c], min(width + 2, self.columns[c][2]))
+            widths = self.w.value(self.ws, self.row, c, v, (fills or {}).get(c, ""))
+            self.widths[c] = max(self.widths[c], min(max(widths) + 2, self.columns[c][2]))
+            if len(widths) > 1 or widths[0] + 2 > self.columns[c][1]:
+                long.append((c, widths))
+        if long:
+            self.lines.append((self.row, long))
         self.row += 1
 
-    def finish(self) -> None:
+    def finish(self, print_columns: int | None = None) -> None:
+        """Widths, row heights, filter and print setup; `print_columns`: print only the first n columns
+        (the technical columns at the end are for the archive, not for paper)."""
         for c, width in enumerate(self.widths):
             self.ws.set_column(c, c, width)
+        for row, cells in self.lines:
+            n = max(sum(max(1, math.ceil(lw / max(self.widths[c] - 1.5, 1))) for lw in lws) for c, lws in cells)
+            if n > 1:
+                self.ws.set_row(row, min(409, LINE_PT * n + 3))
         self.ws.freeze_panes(1, 0)
         self.ws.autofilter(0, 0, max(self.row - 1, 0), len(self.columns) - 1)
         self.w.page_setup(self.ws, self.name)
+        if print_columns:
+            self.ws.print_area(0, 0, max(self.row - 1, 0), print_columns - 1)
 
 
 def totals_rows(form: Form, totals: dict[str, Any]) -> list[tuple[str, list[tuple[str, Any]]]]:
@@ -270,13 +290,13 @@ def _write(run: RunResult, path: Path, form: Form, run_date: str) -> None:
     all_paths = list(figures({}, form))
     main = main_figures(form)
     try:
-        overview = _Sheet(w, "概览", [("状态", 8, 10), ("单位", 12, 24), ("单位代码", 8, 14), ("填报人", 6, 10),
-                                      ("联系电话", 8, 14), ("错误", 5, 5), ("警告", 5, 5), ("提示", 5, 5),
-                                      ("首要问题", 30, 60), ("文件", 16, 36), ("年度", 6, 6), ("类型", 8, 9),
-                                      ("SHA-256", 18, 18)])
-        problems = _Sheet(w, "问题明细", [("单位", 10, 20), ("级别", 5, 6), ("位置", 12, 26), ("说明", 30, 56),
-                                          ("修改建议", 24, 44), ("规则", 10, 20), ("左值", 6, 10), ("运算", 5, 5),
-                                          ("右值", 6, 10), ("结果", 7, 8), ("文件", 14, 30)])
+        overview = _Sheet(w, "概览", [("状态", 8, 10), ("单位", 12, 22), ("单位代码", 8, 14), ("填报人", 6, 10),
+                                      ("联系电话", 8, 14), ("错误", 6, 6), ("警告", 6, 6), ("提示", 6, 6),
+                                      ("首要问题", 30, 50), ("文件", 16, 30), ("年度", 6, 6), ("类型", 8, 9),
+                                      ("SHA-256", 66, 66)])
+        problems = _Sheet(w, "问题明细", [("单位", 10, 18), ("级别", 6, 6), ("位置", 12, 22), ("说明", 30, 48),
+                                          ("修改建议", 24, 40), ("规则", 10, 18), ("左值", 6, 10), ("运算", 6, 6),
+                                          ("右值", 6, 10), ("结果", 7, 8), ("文件", 14, 26)])
         totals_ws = wb.add_worksheet("汇总")  # filled once the files are through (left-out list)
         detail = _Sheet(w, "明细", [("单位", 12, 24), ("单位代码", 8, 14), ("状态", 6, 8),
                                     *((figure_label(form, p), 7, 12) for p in main)])
@@ -307,7 +327,8 @@ def _write(run: RunResult, path: Path, form: Form, run_date: str) -> None:
                 continue  # listed on 未报送
             problems.add(["", SEVERITY_ZH.get(f.severity, f.severity), _where(f), f.message, f.hint, f.rule,
                           "", "", "", OUTCOME_ZH.get(f.outcome, f.outcome), ""])
-        for s in (overview, problems, detail, full):
+        overview.finish(print_columns=11)  # 类型 and SHA-256 are not printed
+        for s in (problems, detail, full):
             s.finish()
         _totals_sheet(w, totals_ws, form, run, left_out)
 
