@@ -35,8 +35,9 @@ def _long_run() -> RunResult:
     """Enough files with long messages that 概览 and 问题明细 run over several pages."""
     files = []
     for i in range(70):
-        f = finding("FILE-UNREADABLE", location="文件", reason="压缩包结构损坏或文件不完整（可能下载或复制时被截断）" * 2)
-        files.append(FileResult(path=f"/srv/报送/第{i:02d}个单位/{i:02d}_某某镇_2024年度报告填报表.xlsx", unit=f"某某镇{i}",
+        f = finding("FILE-UNREADABLE", location="文件", reason="压缩包结构损坏或文件不完整（可能下载时被截断）" * 2)
+        files.append(FileResult(path=f"/srv/报送/第{i:02d}个单位/{i:02d}_某某镇_2024年度报告填报表.xlsx",
+                                unit=f"某某镇{i}",
                                 code=f"4103081{i:02d}", contact_person="王丽", contact_phone="0379-67912345",
                                 findings=[f, f]))
     return RunResult(files=files, year=2024)
