@@ -192,12 +192,12 @@ def _lines(run: RunResult) -> Iterator[str]:
         '<th class="c-n">错误</th><th class="c-n">警告</th><th class="c-detail">问题明细（修改建议）</th>'
         '<th class="c-file">文件</th></tr></thead><tbody>',
     ]
-    left_out: list[tuple[FileResult, str]] = []
+    left_out: list[tuple[str, str, str, str]] = []  # unit, status, reason, path
     for i in order:
         r = run.files[i]
         yield _file_row(r, folder)
         if run.totals and r.status != "skipped" and not in_totals(run, i, r):
-            left_out.append((r, left_out_reason(run, r)))
+            left_out.append((r.unit or "", r.status, left_out_reason(run, r), r.path))
     yield "</tbody></table>"
     yield "<h2>名单中未报送的单位</h2>"
     if run.roster_missing:
@@ -222,7 +222,7 @@ def _lines(run: RunResult) -> Iterator[str]:
     yield f"<script>{JS}</script></body></html>"
 
 
-def _totals(run: RunResult, left_out: list[tuple[FileResult, str]], folder: str) -> Iterator[str]:
+def _totals(run: RunResult, left_out: list[tuple[str, str, str, str]], folder: str) -> Iterator[str]:
     yield '<h2 id="totals">汇总（表二、三、四合计）</h2>'
     if not run.totals:
         yield "<p>没有可汇总的单位（没有通过检查的文件）。</p>"
@@ -243,9 +243,9 @@ def _totals(run: RunResult, left_out: list[tuple[FileResult, str]], folder: str)
     if left_out:
         yield '<h3 id="left-out">未计入汇总的文件</h3>'
         yield '<div class="scroll"><table><thead><tr><th>单位</th><th>原因</th><th>文件</th></tr></thead><tbody>'
-        for r, reason in left_out:
-            yield (f'<tr class="{_e(r.status)}"><td>{_e(r.unit or "（未能识别）")}</td><td>{_e(reason)}</td>'
-                   f"<td>{_e(_rel(r.path, folder))}</td></tr>")
+        for unit, status, reason, path in left_out:
+            yield (f'<tr class="{_e(status)}"><td>{_e(unit or "（未能识别）")}</td><td>{_e(reason)}</td>'
+                   f"<td>{_e(_rel(path, folder))}</td></tr>")
         yield "</tbody></table></div>"
 
 

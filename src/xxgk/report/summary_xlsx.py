@@ -11,18 +11,21 @@ Every piece of user text passes through `sanitize.for_xlsx` once, in `_Writer.te
 characters and lone surrogates become visible, formula-like text gets Excel's quotePrefix), and the
 workbook is created with strings_to_formulas/strings_to_urls/strings_to_numbers off.
 
-Shared strings, not constant_memory: constant_memory writes inline strings, which Excel converts
-into a shared-strings table (rewriting every sheet) on first save, and it forces rows to be written
-in order, which a worst-first 概览 does not allow. The cost, measured with benchmarks/summary_memory.py
-at 10,000 files with 3 findings each, is in that script's docstring; it is small next to a run's other
-memory, so the workbook is built in memory and written once, atomically.
+Streamed (xlsxwriter constant_memory), chosen knowingly. Measured with benchmarks/summary_memory.py at
+10,000 files with 3 findings each: in xlsxwriter's default mode (shared strings, workbook in memory)
+the same cells alone grow the peak by 65 MB, and a first in-memory version of this writer by 170 MB,
+linear in the findings (several hundred MB at 50,000 files, against the 1 GB a whole run may use);
+streamed, this writer grows by 30 MB (row heights and merges it keeps), the bare cells by 3 MB. The price: cells hold inline strings, which Excel moves into a shared-strings
+table (rewriting each sheet) the first time someone saves the file -- silent, no repair prompt,
+nothing lost (openxml-audit reports it as an app-compat warning, not an error). Streaming also means
+rows go in order per sheet and column widths are fixed, not fitted to the content; the rows are
+still worst first (read back by index) and each row's height is set from its wrapped text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -47,7 +50,11 @@ MAIN_REQUEST_ROWS = ("new_received", "carried_over", "granted", "partially_grant
 
 
 def display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+    """Columns a text takes: CJK and full-width characters (from U+2E80 on) count two. Close enough to
+    unicodedata.east_asian_width for sizing rows, and cheap enough to run on every cell."""
+    if text.isascii():
+        return len(text)
+    return len(text) + sum(1 for ch in text if ch >= "\u2e80")
 
 
 def _fits_excel(v: int | float) -> bool:
@@ -140,45 +147,38 @@ class _Writer:
 
 
 class _Sheet:
-    """A sheet of rows under one header row: widths fitted to the content (between a floor and a cap),
-    filter, frozen header, print setup."""
+    """A sheet of rows under one header row, streamed (constant_memory): fixed column widths, each row's
+    height set from its wrapped text as it is written, filter, frozen header, print setup."""
 
-    def __init__(self, w: _Writer, name: str, columns: list[tuple[str, int, int]]):
-        """columns: (header, minimum width, maximum width)."""
+    def __init__(self, w: _Writer, name: str, columns: list[tuple[str, int]]):
+        """columns: (header, width in characters)."""
         self.w = w
         self.name = name
         self.ws = w.wb.add_worksheet(name)
         self.columns = columns
-        self.widths = [max(lo, min(display_width(h) + 2, hi)) for h, lo, hi in columns]
-        for c, (h, _lo, _hi) in enumerate(columns):
+        self.widths = [width for _h, width in columns]
+        for c, (h, width) in enumerate(columns):
+            self.ws.set_column(c, c, width)
             self.ws.write_string(0, c, h, w.head)
-        # per row, the line widths of its multi-line or long cells: row heights are set once the
-        # column widths are known (neither Excel nor LibreOffice grows a row for wrapped text on
-        # opening a file; a row left at one line hides the rest of the message)
-        self.lines: list[tuple[int, list[tuple[int, list[int]]]]] = [(0, [(c, [display_width(h)])
-                                                                           for c, (h, _, _) in enumerate(columns)])]
+        self._height(0, [[display_width(h)] for h, _w in columns])
         self.row = 1
 
+    def _height(self, row: int, cells: list[list[int]]) -> None:
+        """Neither Excel nor LibreOffice grows a row for wrapped text when it opens a file: a row left
+        at one line would hide the rest of a message, so its height is set here, from the line widths."""
+        n = max((sum(max(1, math.ceil(lw / max(self.widths[c] - 1.5, 1))) for lw in lws)
+                 for c, lws in enumerate(cells)), default=1)
+        if n > 1:
+            self.ws.set_row(row, min(409, LINE_PT * n + 3))
+
     def add(self, values: list[Any], fills: dict[int, str] | None = None) -> None:
-        long: list[tuple[int, list[int]]] = []
-        for c, v in enumerate(values):
-            widths = self.w.value(self.ws, self.row, c, v, (fills or {}).get(c, ""))
-            self.widths[c] = max(self.widths[c], min(max(widths) + 2, self.columns[c][2]))
-            if len(widths) > 1 or widths[0] + 2 > self.columns[c][1]:
-                long.append((c, widths))
-        if long:
-            self.lines.append((self.row, long))
+        cells = [self.w.value(self.ws, self.row, c, v, (fills or {}).get(c, "")) for c, v in enumerate(values)]
+        self._height(self.row, cells)  # before the next row is written: that flushes this one
         self.row += 1
 
     def finish(self, print_columns: int | None = None) -> None:
-        """Widths, row heights, filter and print setup; `print_columns`: print only the first n columns
-        (the technical columns at the end are for the archive, not for paper)."""
-        for c, width in enumerate(self.widths):
-            self.ws.set_column(c, c, width)
-        for row, cells in self.lines:
-            n = max(sum(max(1, math.ceil(lw / max(self.widths[c] - 1.5, 1))) for lw in lws) for c, lws in cells)
-            if n > 1:
-                self.ws.set_row(row, min(409, LINE_PT * n + 3))
+        """Filter and print setup; `print_columns`: print only the first n columns (the technical
+        columns at the end are for the archive, not for paper)."""
         self.ws.freeze_panes(1, 0)
         self.ws.autofilter(0, 0, max(self.row - 1, 0), len(self.columns) - 1)
         self.w.page_setup(self.ws, self.name)
@@ -285,24 +285,23 @@ def write_xlsx(run: RunResult, path: Path, form: Form | None = None, *, today: d
 def _write(run: RunResult, path: Path, form: Form, run_date: str) -> None:
     cat = catalogue()
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False})
+                                         "strings_to_numbers": False, "constant_memory": True})
     w = _Writer(wb, run_date)
     all_paths = list(figures({}, form))
     main = main_figures(form)
     try:
-        overview = _Sheet(w, "概览", [("状态", 8, 10), ("单位", 12, 22), ("单位代码", 8, 14), ("填报人", 6, 10),
-                                      ("联系电话", 8, 14), ("错误", 6, 6), ("警告", 6, 6), ("提示", 6, 6),
-                                      ("首要问题", 30, 50), ("文件", 16, 30), ("年度", 6, 6), ("类型", 8, 9),
-                                      ("SHA-256", 66, 66)])
-        problems = _Sheet(w, "问题明细", [("单位", 10, 18), ("级别", 6, 6), ("位置", 12, 22), ("说明", 30, 48),
-                                          ("修改建议", 24, 40), ("规则", 10, 18), ("左值", 6, 10), ("运算", 6, 6),
-                                          ("右值", 6, 10), ("结果", 7, 8), ("文件", 14, 26)])
+        overview = _Sheet(w, "概览", [("状态", 9), ("单位", 18), ("单位代码", 14), ("填报人", 9), ("联系电话", 14),
+                                      ("错误", 6), ("警告", 6), ("提示", 6), ("首要问题", 48), ("文件", 30),
+                                      ("年度", 6), ("类型", 9), ("SHA-256", 66)])
+        problems = _Sheet(w, "问题明细", [("单位", 16), ("级别", 6), ("位置", 20), ("说明", 46), ("修改建议", 38),
+                                          ("规则", 18), ("左值", 8), ("运算", 6), ("右值", 8), ("结果", 8),
+                                          ("文件", 26)])
         totals_ws = wb.add_worksheet("汇总")  # filled once the files are through (left-out list)
-        detail = _Sheet(w, "明细", [("单位", 12, 24), ("单位代码", 8, 14), ("状态", 6, 8),
-                                    *((figure_label(form, p), 7, 12) for p in main)])
-        full = _Sheet(w, "明细（全部数字）", [("单位", 12, 24), ("单位代码", 8, 14),
-                                            *((figure_label(form, p), 6, 14) for p in all_paths)])
-        left_out: list[tuple[FileResult, str]] = []
+        detail = _Sheet(w, "明细", [("单位", 18), ("单位代码", 14), ("状态", 8),
+                                    *((figure_label(form, p), 11) for p in main)])
+        full = _Sheet(w, "明细（全部数字）", [("单位", 18), ("单位代码", 14),
+                                            *((figure_label(form, p), 12) for p in all_paths)])
+        left_out: list[tuple[str, str, str, str]] = []  # unit, status, reason, path: not the whole result
         for i, r in _files_worst_first(run):
             c = r.counts
             status = STATUS_ZH.get(r.status, r.status)
@@ -318,7 +317,7 @@ def _write(run: RunResult, path: Path, form: Form, run_date: str) -> None:
             vals = unit_figures(run, i, r, all_paths) if run.totals else None
             if vals is None:
                 if r.status != "skipped":
-                    left_out.append((r, left_out_reason(run, r)))
+                    left_out.append((r.unit or "", r.status, left_out_reason(run, r), r.path))
                 continue
             detail.add([r.unit or r.path, r.code or "", status, *(vals.get(p) for p in main)], {2: fill})
             full.add([r.unit or r.path, r.code or "", *(vals.get(p) for p in all_paths)])
@@ -328,17 +327,17 @@ def _write(run: RunResult, path: Path, form: Form, run_date: str) -> None:
             problems.add(["", SEVERITY_ZH.get(f.severity, f.severity), _where(f), f.message, f.hint, f.rule,
                           "", "", "", OUTCOME_ZH.get(f.outcome, f.outcome), ""])
         overview.finish(print_columns=11)  # 类型 and SHA-256 are not printed
-        for s in (problems, detail, full):
-            s.finish()
+        for sheet in (problems, detail, full):
+            sheet.finish()
         _totals_sheet(w, totals_ws, form, run, left_out)
 
-        s = _Sheet(w, "未报送", [("单位", 14, 30), ("单位代码", 10, 16), ("层级", 8, 12), ("上级单位", 14, 30)])
+        s = _Sheet(w, "未报送", [("单位", 24), ("单位代码", 16), ("层级", 10), ("上级单位", 24)])
         for u in run.roster_missing:
             s.add([u.get("name", ""), u.get("code", ""), u.get("level", ""), u.get("parent", "")])
         s.finish()
 
-        s = _Sheet(w, "规则统计", [("规则", 12, 22), ("名称", 20, 40), ("级别", 6, 8), ("问题数", 8, 10),
-                                   ("涉及文件数", 10, 12), ("无法检查数", 10, 12)])
+        s = _Sheet(w, "规则统计", [("规则", 22), ("名称", 30), ("级别", 6), ("问题数", 8), ("涉及文件数", 12),
+                                   ("无法检查数", 12)])
         for rule, e in run.rule_counts().items():
             s.add([rule, (cat.get(rule) or {}).get("title", ""), SEVERITY_ZH.get(e["severity"], e["severity"]),
                    e["findings"], e["files"], e["not_assessable"]])
@@ -347,7 +346,8 @@ def _write(run: RunResult, path: Path, form: Form, run_date: str) -> None:
         wb.close()
 
 
-def _totals_sheet(w: _Writer, ws: Any, form: Form, run: RunResult, left_out: list[tuple[FileResult, str]]) -> None:
+def _totals_sheet(w: _Writer, ws: Any, form: Form, run: RunResult, left_out: list[tuple[str, str, str, str]]
+                  ) -> None:
     ws.set_column(0, 0, 40)
     ws.set_column(1, 7, 9)
     scope = (f"汇总范围：{run.year or '—'}年度、状态为“通过”或“有警告”的 {run.totals_units} 个单位"
@@ -378,12 +378,12 @@ def _totals_sheet(w: _Writer, ws: Any, form: Form, run: RunResult, left_out: lis
             if h:
                 w.value(ws, row, c, h, "#DDEBF7")
         row += 1
-        for r, reason in left_out:
-            w.value(ws, row, 0, r.unit or "（未能识别单位）", STATUS_FILL.get(r.status, ""))
+        for unit, status, reason, path in left_out:
+            w.value(ws, row, 0, unit or "（未能识别单位）", STATUS_FILL.get(status, ""))
             ws.merge_range(row, 1, row, 3, "", w.fmt())
             w.value(ws, row, 1, reason)
             ws.merge_range(row, 4, row, 7, "", w.fmt())
-            w.value(ws, row, 4, r.path)
+            w.value(ws, row, 4, path)
             row += 1
     ws.freeze_panes(1, 0)
     w.page_setup(ws, "汇总")
