@@ -7,7 +7,7 @@ each 汇总 figure can be traced), 汇总 (the totals laid out like the form, an
 why), 未报送, 规则统计. Every sheet prints landscape on A4, one page wide, header rows repeated, with
 page numbers and the run date in the footer.
 
-Every piece of user text passes through `sanitize.for_xlsx` once, in `_Writer.text` (control
+Every piece of user text passes through `sanitize.for_xlsx` once, in `_Writer.value`/`_Writer.text` (control
 characters and lone surrogates become visible, formula-like text gets Excel's quotePrefix), and the
 workbook is created with strings_to_formulas/strings_to_urls/strings_to_numbers off.
 
@@ -15,8 +15,9 @@ Streamed (xlsxwriter constant_memory), chosen knowingly. Measured with benchmark
 10,000 files with 3 findings each: in xlsxwriter's default mode (shared strings, workbook in memory)
 the same cells alone grow the peak by 65 MB, and a first in-memory version of this writer by 170 MB,
 linear in the findings (several hundred MB at 50,000 files, against the 1 GB a whole run may use);
-streamed, this writer grows by 30 MB (row heights and merges it keeps), the bare cells by 3 MB. The price: cells hold inline strings, which Excel moves into a shared-strings
-table (rewriting each sheet) the first time someone saves the file -- silent, no repair prompt,
+streamed, this writer grows by 30 MB (row heights and merges it keeps), the bare cells by 3 MB.
+The price: cells hold inline strings, which Excel moves into a shared-strings table (rewriting each
+sheet) the first time someone saves the file -- silent, no repair prompt,
 nothing lost (openxml-audit reports it as an app-compat warning, not an error). Streaming also means
 rows go in order per sheet and column widths are fixed, not fitted to the content; the rows are
 still worst first (read back by index) and each row's height is set from its wrapped text.
