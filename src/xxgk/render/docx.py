@@ -189,7 +189,7 @@ def render_docx(items: list[Item]) -> bytes:
     _setup_styles(doc)
     _orient(doc.sections[0], False)
     title = next((clean(i.text) for i in items if isinstance(i, Title)), "")
-    doc.core_properties.title = title
+    doc.core_properties.title = title[:255]  # the core-properties limit; the page shows the whole title
     doc.core_properties.language = "zh-CN"
     stamped = any(isinstance(i, Stamp) for i in items)
     span = _landscape_span(items)
