@@ -133,3 +133,39 @@ def test_empty_run_still_writes_summaries(tmp_path: Path) -> None:
     assert "没有找到任何文件" in render_console(RunResult())
     wb = openpyxl.load_workbook(tmp_path / "s" / "summary.xlsx")
     assert wb["概览"].max_row == 1
+
+
+def test_lone_surrogate_and_control_characters_reach_every_summary(tmp_path: Path) -> None:
+    """Issue 14: a cell holding `_xDFFF_` (a lone surrogate once decoded) or `_x001B_` (ESC) used to
+    make the summary writer raise, leaving no summary and no result for the other units."""
+    from hostile.corpus import passing, with_values
+    from office_audit import audit
+    from xxgk.check.run import check_paths
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.xlsx").write_bytes(with_values("坏字镇", {"contact.person": "_xD800_张三_x001B_[31m",
+                                                        "contact.phone": "0379_x0007_", "unit.name": "坏_xDFFF_镇"}))
+    (folder / "b.xlsx").write_bytes(passing("城关镇"))
+    run = check_paths([folder], jobs=1)
+    bad, good = run.files[0], run.files[1]
+    assert "\ud800" in (bad.contact_person or "") and "\udfff" in (bad.unit or "")  # the hostile text got in
+    assert good.status == "pass"  # and the other unit has its result
+    written = write_summaries(run, tmp_path / "out")
+    assert [p.name for p in written] == ["summary.xlsx", "summary.json", "summary.html"]
+    data = json.loads(written[1].read_text(encoding="utf-8"))
+    assert [f["status"] for f in data["files"]][1] == "pass"
+    # a string with a lone surrogate goes through the sanitiser; one with only controls stays exact
+    # (JSON escapes them itself: \u0007), so programs can still match names and paths
+    assert data["files"][0]["contact_person"] == "\ufffd张三␛[31m"
+    assert data["files"][0]["contact_phone"] == "0379\x07"
+    assert "\\u0007" in written[1].read_text(encoding="utf-8")
+    page = written[2].read_text(encoding="utf-8")
+    assert "\ufffd张三␛[31m" in page and "\x1b" not in page and "\x07" not in page
+    errors, _warnings = audit(written[0])
+    assert errors == []
+    ws = openpyxl.load_workbook(written[0])["概览"]
+    people = [ws.cell(row=r, column=4).value for r in range(2, ws.max_row + 1)]
+    assert "\ufffd张三␛[31m" in people
+    text = render_console(run)
+    assert "\x1b" not in text and "城关镇" in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,16 @@ SCHEMA_VERSION = 1
 FINDING_KEYS = ("rule", "severity", "sheet", "cell", "location", "message", "hint", "left", "op", "right", "outcome")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _clean_tree(v: Any) -> Any:
-    """Every string (keys too) through the sanitiser: a lone surrogate cannot be written as UTF-8 and a
-    control character would reach whoever prints the JSON."""
+    """Every string (keys too) checked once: JSON escapes control characters itself (\\u001b), so names
+    and paths stay exact for the programs that read this file; a string holding a lone surrogate (an
+    `_xDFFF_` escape, a file name that is not UTF-8) cannot be written as UTF-8 and goes through the
+    sanitiser."""
     if isinstance(v, str):
-        return clean(v)
+        return clean(v) if _SURROGATE.search(v) else v
     if isinstance(v, dict):
         return {_clean_tree(k): _clean_tree(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
