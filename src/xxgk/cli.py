@@ -13,6 +13,9 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .click_zh import ZhGroup, install
+
+install()  # click's own words (Usage:, Options:, Error: …) in Chinese
 
 
 class UsageProblem(click.UsageError):
@@ -26,7 +29,7 @@ def _echo(text: str, err: bool = False) -> None:
     click.echo("\n".join(for_terminal(line) for line in str(text).split("\n")), err=err)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ZhGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="xxgk")
 def main() -> None:
     """xxgk：政府信息公开工作年度报告 填报表生成、批量检查、导入和排版工具。"""
@@ -83,7 +86,7 @@ def generate(roster: Path | None, unit_name: str | None, code: str, level: str, 
 
 
 @main.command()
-@click.option("--version", "form_version", default="2021", show_default=True)
+@click.option("--version", "form_version", default="2021", show_default=True, help="表格版本")
 @click.option("-o", "out", type=click.Path(dir_okay=False, path_type=Path), help="写入文件；默认输出到屏幕")
 def manifest(form_version: str, out: Path | None) -> None:
     """输出某版表格的结构清单（工作表、标签、公式、锁定单元格、数据验证），供核对使用。"""
@@ -239,4 +242,4 @@ def render(source: Path, out: Path, force: bool) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(prog_name="xxgk")
