@@ -95,7 +95,7 @@ def test_import_prints_names_without_terminal_escapes(tmp_path: Path) -> None:
 def test_check_says_which_file_to_open(tmp_path: Path) -> None:
     r = xxgk("check", str(SUBMISSIONS), "--year", "2024", "--out", str(tmp_path / "s"), "--quiet", "--jobs", "1")
     lines = r.stdout.splitlines()
-    assert any(ln.startswith("请用浏览器打开") and ln.endswith("查看每个文件的问题和修改建议（表格见同一文件夹的 summary.xlsx）。")
-               and "summary.html" in ln for ln in lines)
+    tail = "查看每个文件的问题和修改建议（表格见同一文件夹的 summary.xlsx）。"
+    assert any(ln.startswith("请用浏览器打开") and ln.endswith(tail) and "summary.html" in ln for ln in lines)
     pingle = next(ln for ln in lines if "平乐镇" in ln and "不通过" in ln)
     assert pingle.rstrip().endswith("表三勾稽关系（D30）")  # the first problem in a few words
