@@ -174,6 +174,12 @@ def test_summary_page_in_chromium(summary_html: Path) -> None:
             scroller = page.locator(".scroll:has(table.grid)").nth(1)  # 表三
             assert scroller.evaluate("e => e.scrollWidth > e.clientWidth")  # it scrolls, inside its box
             _shot(page, PHONE_ARTIFACT)
+
+            # printed: no filter controls on paper
+            page.set_viewport_size({"width": 1366, "height": 900})
+            page.emulate_media(media="print")
+            assert page.locator(".filters").is_hidden()
+            assert page.locator("#files tbody tr").count() == 4
         finally:
             browser.close()
     assert outside == []

@@ -169,3 +169,44 @@ def test_lone_surrogate_and_control_characters_reach_every_summary(tmp_path: Pat
     assert "\ufffd张三␛[31m" in people
     text = render_console(run)
     assert "\x1b" not in text and "城关镇" in text
+
+
+def test_xlsx_figures_per_unit_add_up_to_the_totals(tmp_path: Path) -> None:
+    """明细（全部数字） has one row per unit in the 汇总; each column sums to the 汇总 figure, so any
+    total can be traced to the units behind it. Status cells carry the page's colours."""
+    from xxgk.check.run import check_paths
+    from xxgk.document import figures
+    from xxgk.form.definition import load_form
+    from xxgk.generate.roster import read_roster
+    from xxgk.report.summary_xlsx import STATUS_FILL, figure_label
+
+    root = Path(__file__).resolve().parents[1]
+    run = check_paths([root / "samples" / "submissions"], roster=read_roster(root / "samples" / "roster.csv"),
+                      year=2024, jobs=1)
+    write_summaries(run, tmp_path)
+    wb = openpyxl.load_workbook(tmp_path / "summary.xlsx")
+    full = wb["明细（全部数字）"]
+    header = [c.value for c in full[1]]
+    rows = [[c.value for c in r] for r in full.iter_rows(min_row=2)]
+    assert len(rows) == run.totals_units == 8
+    form = load_form()
+    for path in figures({}, form):
+        col = header.index(figure_label(form, path))
+        assert sum(r[col] for r in rows) == run.totals[path], path
+    assert 125.3625 in [r[header.index("表二 行政事业性收费 本年收费金额（万元）")] for r in rows]  # 自然资源局
+    main = wb["明细"]
+    assert main.max_row - 1 == 8 and [c.value for c in main[1]][:3] == ["单位", "单位代码", "状态"]
+    # the 汇总 names the files it left out and why
+    totals = [[c.value for c in r] for r in wb["汇总"].iter_rows()]
+    left = {r[0]: r[1] for r in totals if r[1] and isinstance(r[1], str) and "未通过检查" in r[1]}
+    assert set(left) == {"平乐镇", "白鹤镇", "朝阳镇", "康乐街道"}
+    # status colours, the same as summary.html
+    ov = wb["概览"]
+    fills = {ov.cell(row=r, column=1).value: ov.cell(row=r, column=1).fill.fgColor.rgb
+             for r in range(2, ov.max_row + 1)}
+    assert fills["不通过"].endswith(STATUS_FILL["fail"].lstrip("#"))
+    assert fills["有警告"].endswith(STATUS_FILL["warn"].lstrip("#"))
+    assert fills["通过"].endswith(STATUS_FILL["pass"].lstrip("#"))
+    by_unit = {ov.cell(row=r, column=2).value: [c.value for c in ov[r]] for r in range(2, ov.max_row + 1)}
+    assert by_unit["小浪底镇"][2:5] == ["410308101", "王丽", "0379-67912345"]
+    assert by_unit["康乐街道"][8] == "六、其他需要报告的事项!B3：第六部分没有选择本年度是否收取信息处理费。"
