@@ -17,6 +17,7 @@ tcPr, 2 stylesWithEffects mismatches); blank workbooks 0; summary.xlsx 0 errors,
 
 from __future__ import annotations
 
+import json
 import re
 import string
 from pathlib import Path
@@ -112,6 +113,9 @@ def test_random_text_through_summary_xlsx(tmp_path: Path, unit: str, message: st
     written = write_summaries(run, out)
     assert [p.name for p in written] == ["summary.xlsx", "summary.json", "summary.html"]
     _check(out / "summary.xlsx", "summary.xlsx (random text)")
+    assert len(json.loads((out / "summary.json").read_text(encoding="utf-8"))["files"]) == 2
+    page = (out / "summary.html").read_text(encoding="utf-8")  # valid UTF-8
+    assert "<script>alert" not in page and "\x1b" not in page
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow,
@@ -126,3 +130,7 @@ def test_random_text_through_docx(tmp_path: Path, name: str, text: str) -> None:
     out = tmp_path / "r.docx"
     out.write_bytes(render_document(doc, "docx", stamp=True))
     _check(out, "rendered docx (random text)")
+    md = render_document(doc, "md").decode("utf-8")
+    assert not re.search(r"<\s*[A-Za-z/!?]", md)  # no HTML tag from the text survives in the Markdown
+    html = render_document(doc, "html").decode("utf-8")
+    assert html.count("<script") == 0

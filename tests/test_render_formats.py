@@ -197,3 +197,13 @@ def test_markdown_keeps_no_html_tag(tmp_path: Path, doc: dict) -> None:
     # and it still reads back as the same text
     from xxgk.importers.text import md_unescape
     assert md_unescape("&lt;img src=x onerror=\"alert\\(1\\)\"&gt;") == '<img src=x onerror="alert(1)">'
+
+
+def test_odd_documents_give_a_clear_error(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"a":' * 20000 + "1" + "}" * 20000, encoding="utf-8")
+    big = tmp_path / "big.json"
+    big.write_text('{"unit": {"name": "某镇"}, "year": ' + "9" * 5000 + "}", encoding="utf-8")
+    for src in (deep, big):
+        with pytest.raises(RenderError, match="嵌套层数或数字位数超出限制"):
+            render_file(src, tmp_path / "o.html")
