@@ -61,7 +61,8 @@ def _load(source: Path) -> tuple[dict[str, Any], list[Finding]]:
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
             raise RenderError(f"报告文档“{source.name}”无法读取：{e}") from e
         except (RecursionError, ValueError) as e:  # nesting too deep, a number too long to convert
-            raise RenderError(f"报告文档“{source.name}”无法读取：嵌套层数或数字位数超出限制（{type(e).__name__}）。") from e
+            raise RenderError(f"报告文档“{source.name}”无法读取：嵌套层数或数字位数超出限制"
+                              f"（{type(e).__name__}）。") from e
         if not isinstance(doc, dict):
             raise RenderError(f"报告文档“{source.name}”格式不对：应为JSON对象。")
         return doc, _check(source, SimpleNamespace(document=doc, findings=[], kind="json", sha256=None))
