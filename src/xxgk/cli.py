@@ -193,8 +193,9 @@ def check(paths: tuple[Path, ...], roster: Path | None, year: int | None, previo
               show_default=True, help="输出文件夹（每个报告一个 JSON 文档）")
 def import_(files: tuple[Path, ...], out_dir: Path) -> None:
     """把已发布的报告（文本、HTML、Word .docx）转换为报告文档（JSON）。"""
+    from .atomic import atomic_write
     from .importers import import_file
-    from .sanitize import path_display
+    from .sanitize import clean, path_display
 
     out_dir.mkdir(parents=True, exist_ok=True)
     worst = 0
@@ -204,7 +205,9 @@ def import_(files: tuple[Path, ...], out_dir: Path) -> None:
         # report.txt and report.html side by side must not overwrite each other's output
         target = out_dir / ((f.stem if stems.count(f.stem) == 1 else f.name) + ".json")
         if result.document is not None:
-            target.write_text(json.dumps(result.document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            # json escapes control characters itself; clean() replaces what it leaves that UTF-8 cannot hold
+            text = clean(json.dumps(result.document, ensure_ascii=False, indent=2)) + "\n"
+            atomic_write(target, text.encode("utf-8"))
             _echo(f"{path_display(f)} → {path_display(target)}")
         else:
             worst = 1
