@@ -4,7 +4,10 @@ A run over a small folder — a passing workbook, a failing one, an unreadable f
 name is an HTML injection — with a roster that names a unit nobody sent. The page must render its
 Chinese text with a CJK font, show one row per file, load nothing from outside, run no injected
 script, and its three filters (status, unit, rule) must show exactly the rows they promise.
-A full-page screenshot is kept in tests/artifacts/summary-browser.png.
+Files are listed worst first with the failing ones opened, the 汇总 and the files left out of it are
+on the page, and at phone width (390 px) every file is a card: the page never scrolls sideways.
+Full-page screenshots are kept in tests/artifacts/summary-browser.png (1366×900) and
+summary-browser-phone.png (390×844).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
 ARTIFACT = Path(__file__).resolve().parent / "artifacts" / "summary-browser.png"
+PHONE_ARTIFACT = ARTIFACT.with_name("summary-browser-phone.png")
 INJECTED = "<img src=x onerror=alert(1)>"
 
 
@@ -83,7 +87,7 @@ def test_summary_page_in_chromium(summary_html: Path) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+            page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
 
             def route(r) -> None:  # nothing but the file itself may load
                 if r.request.url.startswith("file:"):
@@ -132,15 +136,59 @@ def test_summary_page_in_chromium(summary_html: Path) -> None:
             page.select_option("#f-rule", "")
             assert len(visible_files()) == 4
 
-            # the failing file's findings, opened, for the screenshot
-            page.locator("#files tbody tr[data-status=fail] details summary").click()
-            assert "T3-BALANCE" in page.inner_text("#files tbody tr[data-status=fail]")
-            ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
-            tmp_png = ARTIFACT.with_suffix(".tmp.png")
-            page.screenshot(path=str(tmp_png), full_page=True)
-            shutil.move(tmp_png, ARTIFACT)
+            # worst first: unreadable, failing, then the passing ones; failing files' findings are open
+            assert [rows.nth(i).get_attribute("data-status") for i in range(4)] == ["error", "fail", "pass", "pass"]
+            fail_row = page.locator("#files tbody tr[data-status=fail]")
+            assert fail_row.locator("details").get_attribute("open") is not None
+            assert fail_row.locator("ul.findings").is_visible()
+            assert "T3-BALANCE" in fail_row.inner_text()
+            assert page.locator("#files tbody tr[data-status=pass] details[open]").count() == 0
+            # the folder is said once, not in every row
+            assert page.locator(".folder").count() == 1
+            assert "/" not in rows.nth(1).locator("td.c-file").inner_text()
+            # the 汇总 is on the page, with the two passing units, and the files left out and why
+            totals = page.inner_text("body")
+            assert "汇总（表二、三、四合计）" in totals and "2 个单位的合计" in totals
+            left_out = page.locator("#left-out + div tbody tr")
+            assert left_out.count() == 2
+            assert "未通过检查" in left_out.nth(1).inner_text() or "未通过检查" in left_out.nth(0).inner_text()
+            # columns keep their width: 状态 stays on one line
+            status_cell = fail_row.locator("td.c-status")
+            text_height = status_cell.evaluate("""e => {
+                const r = document.createRange(); r.selectNodeContents(e);
+                return r.getBoundingClientRect().height; }""")
+            assert text_height < 30  # one line, not one character per line
+            _shot(page, ARTIFACT)
+
+            # a phone: cards, nothing wider than the screen outside the scrolling 汇总 tables
+            page.set_viewport_size({"width": 390, "height": 844})
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            box = rows.nth(1).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+            assert page.locator("#files thead").is_hidden()
+            wide = page.evaluate("""() => [...document.querySelectorAll('body *')].filter(e => {
+                const r = e.getBoundingClientRect();
+                return r.right > 391 && !e.closest('.scroll');
+            }).map(e => e.tagName + '.' + e.className)""")
+            assert wide == []
+            scroller = page.locator(".scroll:has(table.grid)").nth(1)  # 表三
+            assert scroller.evaluate("e => e.scrollWidth > e.clientWidth")  # it scrolls, inside its box
+            _shot(page, PHONE_ARTIFACT)
+
+            # printed: no filter controls on paper
+            page.set_viewport_size({"width": 1366, "height": 900})
+            page.emulate_media(media="print")
+            assert page.locator(".filters").is_hidden()
+            assert page.locator("#files tbody tr").count() == 4
         finally:
             browser.close()
     assert outside == []
     assert dialogs == []  # the unit named <img onerror=alert(1)> ran nothing
-    assert ARTIFACT.stat().st_size > 10_000
+    assert ARTIFACT.stat().st_size > 10_000 and PHONE_ARTIFACT.stat().st_size > 10_000
+
+
+def _shot(page, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp_png = target.with_suffix(".tmp.png")
+    page.screenshot(path=str(tmp_png), full_page=True)
+    shutil.move(tmp_png, target)

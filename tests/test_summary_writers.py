@@ -54,14 +54,15 @@ def test_writes_three_files_in_a_new_folder(written) -> None:
 def test_xlsx_keeps_formula_like_text_as_text(written) -> None:
     _, paths = written
     wb = openpyxl.load_workbook(paths[".xlsx"])
-    assert wb.sheetnames == ["概览", "问题明细", "未报送", "汇总", "规则统计"]
+    assert wb.sheetnames == ["概览", "问题明细", "汇总", "明细", "明细（全部数字）", "未报送", "规则统计"]
     ws = wb["概览"]
-    assert [c.value for c in ws[1]][:6] == ["文件", "单位", "年度", "状态", "错误数", "警告数"]
+    assert [c.value for c in ws[1]] == ["状态", "单位", "单位代码", "填报人", "联系电话", "错误", "警告", "提示",
+                                        "首要问题", "文件", "年度", "类型", "SHA-256"]
     units = [ws.cell(row=r, column=2) for r in range(2, ws.max_row + 1)]
     evil = next(c for c in units if c.value == EVIL)
-    assert evil.data_type == "s"  # a string, not a formula
-    statuses = [ws.cell(row=r, column=4).value for r in range(2, ws.max_row + 1)]
-    assert statuses == ["通过", "不通过", "有警告", "无法读取", "已跳过"]
+    assert evil.data_type == "s" and evil.quotePrefix  # a string, not a formula, and stays one when edited
+    statuses = [ws.cell(row=r, column=1).value for r in range(2, ws.max_row + 1)]
+    assert statuses == ["无法读取", "不通过", "有警告", "已跳过", "通过"]  # worst first
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref
     missing = wb["未报送"]
     assert missing["A2"].value == "+缺报镇" and missing["A2"].data_type == "s"
@@ -71,10 +72,10 @@ def test_xlsx_detail_rows_show_cell_and_sides(written) -> None:
     _, paths = written
     ws = openpyxl.load_workbook(paths[".xlsx"])["问题明细"]
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
-    t3 = [r for r in rows if r[2] == "T3-ROW-TOTAL"]
-    assert t3 and t3[0][4] == "三、收到和处理政府信息公开申请情况!J8"
-    assert t3[0][7] == 3521 and t3[0][8] == "==" and t3[0][9] == 3518
-    assert any(r[2] == "FILE-UNREADABLE" and r[3] == "错误" for r in rows)
+    t3 = [r for r in rows if r[5] == "T3-ROW-TOTAL"]
+    assert t3 and t3[0][2] == "三、收到和处理政府信息公开申请情况!J8"
+    assert t3[0][6] == 3521 and t3[0][7] == "==" and t3[0][8] == 3518
+    assert any(r[5] == "FILE-UNREADABLE" and r[1] == "错误" for r in rows)
 
 
 def test_xlsx_totals_sheet_has_chinese_labels(written) -> None:
@@ -132,3 +133,80 @@ def test_empty_run_still_writes_summaries(tmp_path: Path) -> None:
     assert "没有找到任何文件" in render_console(RunResult())
     wb = openpyxl.load_workbook(tmp_path / "s" / "summary.xlsx")
     assert wb["概览"].max_row == 1
+
+
+def test_lone_surrogate_and_control_characters_reach_every_summary(tmp_path: Path) -> None:
+    """Issue 14: a cell holding `_xDFFF_` (a lone surrogate once decoded) or `_x001B_` (ESC) used to
+    make the summary writer raise, leaving no summary and no result for the other units."""
+    from hostile.corpus import passing, with_values
+    from office_audit import audit
+    from xxgk.check.run import check_paths
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.xlsx").write_bytes(with_values("坏字镇", {"contact.person": "_xD800_张三_x001B_[31m",
+                                                        "contact.phone": "0379_x0007_", "unit.name": "坏_xDFFF_镇"}))
+    (folder / "b.xlsx").write_bytes(passing("城关镇"))
+    run = check_paths([folder], jobs=1)
+    bad, good = run.files[0], run.files[1]
+    assert "\ud800" in (bad.contact_person or "") and "\udfff" in (bad.unit or "")  # the hostile text got in
+    assert good.status == "pass"  # and the other unit has its result
+    written = write_summaries(run, tmp_path / "out")
+    assert [p.name for p in written] == ["summary.xlsx", "summary.json", "summary.html"]
+    data = json.loads(written[1].read_text(encoding="utf-8"))
+    assert [f["status"] for f in data["files"]][1] == "pass"
+    # a string with a lone surrogate goes through the sanitiser; one with only controls stays exact
+    # (JSON escapes them itself: \u0007), so programs can still match names and paths
+    assert data["files"][0]["contact_person"] == "\ufffd张三␛[31m"
+    assert data["files"][0]["contact_phone"] == "0379\x07"
+    assert "\\u0007" in written[1].read_text(encoding="utf-8")
+    page = written[2].read_text(encoding="utf-8")
+    assert "\ufffd张三␛[31m" in page and "\x1b" not in page and "\x07" not in page
+    errors, _warnings = audit(written[0])
+    assert errors == []
+    ws = openpyxl.load_workbook(written[0])["概览"]
+    people = [ws.cell(row=r, column=4).value for r in range(2, ws.max_row + 1)]
+    assert "\ufffd张三␛[31m" in people
+    text = render_console(run)
+    assert "\x1b" not in text and "城关镇" in text
+
+
+def test_xlsx_figures_per_unit_add_up_to_the_totals(tmp_path: Path) -> None:
+    """明细（全部数字） has one row per unit in the 汇总; each column sums to the 汇总 figure, so any
+    total can be traced to the units behind it. Status cells carry the page's colours."""
+    from xxgk.check.run import check_paths
+    from xxgk.document import figures
+    from xxgk.form.definition import load_form
+    from xxgk.generate.roster import read_roster
+    from xxgk.report.summary_xlsx import STATUS_FILL, figure_label
+
+    root = Path(__file__).resolve().parents[1]
+    run = check_paths([root / "samples" / "submissions"], roster=read_roster(root / "samples" / "roster.csv"),
+                      year=2024, jobs=1)
+    write_summaries(run, tmp_path)
+    wb = openpyxl.load_workbook(tmp_path / "summary.xlsx")
+    full = wb["明细（全部数字）"]
+    header = [c.value for c in full[1]]
+    rows = [[c.value for c in r] for r in full.iter_rows(min_row=2)]
+    assert len(rows) == run.totals_units == 7  # six that pass and 小浪底镇 with warnings
+    form = load_form()
+    for path in figures({}, form):
+        col = header.index(figure_label(form, path))
+        assert sum(r[col] for r in rows) == run.totals[path], path
+    assert 125.3625 in [r[header.index("表二 行政事业性收费 本年收费金额（万元）")] for r in rows]  # 自然资源局
+    main = wb["明细"]
+    assert main.max_row - 1 == 7 and [c.value for c in main[1]][:3] == ["单位", "单位代码", "状态"]
+    # the 汇总 names the files it left out and why
+    totals = [[c.value for c in r] for r in wb["汇总"].iter_rows()]
+    left = {r[0]: r[1] for r in totals if r[1] and isinstance(r[1], str) and "未通过检查" in r[1]}
+    assert set(left) == {"平乐镇", "白鹤镇", "朝阳镇", "康乐街道", "孟津区财政局"}
+    # status colours, the same as summary.html
+    ov = wb["概览"]
+    fills = {ov.cell(row=r, column=1).value: ov.cell(row=r, column=1).fill.fgColor.rgb
+             for r in range(2, ov.max_row + 1)}
+    assert fills["不通过"].endswith(STATUS_FILL["fail"].lstrip("#"))
+    assert fills["有警告"].endswith(STATUS_FILL["warn"].lstrip("#"))
+    assert fills["通过"].endswith(STATUS_FILL["pass"].lstrip("#"))
+    by_unit = {ov.cell(row=r, column=2).value: [c.value for c in ov[r]] for r in range(2, ov.max_row + 1)}
+    assert by_unit["小浪底镇"][2:5] == ["410308101", "王丽", "0379-67912345"]
+    assert by_unit["康乐街道"][8] == "六、其他需要报告的事项!B3：第六部分没有选择本年度是否收取信息处理费。"

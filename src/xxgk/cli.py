@@ -13,10 +13,20 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .click_zh import ZhGroup, install
+
+install()  # click's own words (Usage:, Options:, Error: …) in Chinese
 
 
 class UsageProblem(click.UsageError):
     exit_code = 2
+
+
+def _echo(text: str, err: bool = False) -> None:
+    """Print user text line by line with escape sequences and control characters made harmless."""
+    from .sanitize import for_terminal
+
+    click.echo("\n".join(for_terminal(line) for line in str(text).split("\n")), err=err)
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -25,7 +35,7 @@ def fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
-class _Guarded(click.Group):
+class _Guarded(ZhGroup):
     """No traceback reaches the user: an output-path problem is a Chinese usage error (exit 2), any
     other unexpected error a Chinese message naming the log file that holds the detail (exit 2)."""
 
@@ -126,7 +136,7 @@ def generate(roster: Path | None, unit_name: str | None, code: str, level: str, 
 
 
 @main.command()
-@click.option("--version", "form_version", default="2021", show_default=True)
+@click.option("--version", "form_version", default="2021", show_default=True, help="表格版本")
 @click.option("-o", "out", type=click.Path(dir_okay=False, path_type=Path), help="写入文件；默认输出到屏幕")
 def manifest(form_version: str, out: Path | None) -> None:
     """输出某版表格的结构清单（工作表、标签、公式、锁定单元格、数据验证），供核对使用。"""
@@ -238,15 +248,15 @@ def _check(paths: tuple[Path, ...], roster: Path | None, year: int | None, previ
     if bar is not None:
         bar.render_finish()
     written = write_summaries(run, out_dir)
-    click.echo(render_console(run))
-    click.echo("汇总已写入：" + "、".join(str(p) for p in written))
+    _echo(render_console(run, summary_dir=out_dir))
+    _echo("汇总已写入：" + "、".join(str(p) for p in written))
     if feedback_dir is not None:
         from .report.feedback import describe, write_feedback
 
         try:
-            click.echo(describe(write_feedback(run, feedback_dir, year)))
+            _echo(describe(write_feedback(run, feedback_dir, year)))
         except OSError as e:  # the disk filled up or the folder went away during the run
-            click.echo(f"反馈文件写入失败（{e.strerror or e}）：{feedback_dir}", err=True)
+            _echo(f"反馈文件写入失败（{e.strerror or e}）：{feedback_dir}", err=True)
             sys.exit(2)
     if db:
         _record_in_store(db, run, roster, units)
@@ -340,7 +350,7 @@ def serve(data: str, files_dir: Path | None, host: str, port: int, password: str
 @click.option("-o", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="输出文件夹（每个报告一个 JSON 文档）")
 def import_(files: tuple[Path, ...], out_dir: Path) -> None:
-    """把已发布的报告（文本、HTML、Word .docx）转换为报告文档（JSON）。"""
+    """把已发布的报告（文本、HTML、Word .docx、PDF）转换为报告文档（JSON）。"""
     from .outputs import check_out_dir, locked
 
     check_out_dir(out_dir)
@@ -385,8 +395,12 @@ def _import(files: tuple[Path, ...], out_dir: Path) -> int:
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="输出文件：.docx、.html 或 .md")
-def render(source: Path, out: Path) -> None:
-    """由填好的工作簿或报告文档生成可发布的年度报告（.docx / .html / .md）。"""
+@click.option("--force", is_flag=True, help="检查有错误时仍然生成，文档中标注“未通过检查”（仅供核对）")
+def render(source: Path, out: Path, force: bool) -> None:
+    """由填好的工作簿或报告文档生成可发布的年度报告（.docx / .html / .md）。
+
+    生成前先检查；有错误时不生成并列出错误（退出码1），除非加 --force。
+    """
     from .document_input import DocumentInputError, load_document
     from .outputs import check_out_file
     from .render import RenderError, render_file
@@ -395,15 +409,20 @@ def render(source: Path, out: Path) -> None:
     try:
         if source.suffix.lower() == ".json":
             load_document(source)  # the document is validated before render: a clear error naming the field
-        render_file(source, out)
+        result = render_file(source, out, force=force)
     except DocumentInputError as e:
-        click.echo(str(e), err=True)
+        _echo(str(e), err=True)
         sys.exit(1)
     except RenderError as e:
-        click.echo(str(e), err=True)
+        _echo(str(e), err=True)
         sys.exit(1)
-    click.echo(f"已生成 {out}")
+    if result.stamped:
+        _echo(f"已生成 {out}（未通过检查：{len(result.errors)}个错误，文档中已标注“未通过检查”，请勿发布）", err=True)
+        for f in result.errors[:10]:
+            _echo(f"  · [{f.rule}] {f.where}：{f.message}", err=True)
+        return  # the user asked for it: exit 0, the stamp is in the document
+    _echo(f"已生成 {out}")
 
 
 if __name__ == "__main__":
-    main()
+    main(prog_name="xxgk")

@@ -95,8 +95,9 @@ def test_skipped_lock_files_are_listed_with_their_reason_in_every_summary(corpus
     html = (out / "summary.html").read_text(encoding="utf-8")
     for lock in ("~$passing.xlsx", ".~lock.passing.xlsx#"):
         path = str(corpus.root / lock)
-        assert [r[3] for r in overview if r[0] == path] == ["已跳过"]
-        (msg,) = [r[5] for r in details if r[0] == path]
+        # 概览: 状态 first, 文件 in column J; 问题明细: 说明 in column D, 文件 last
+        assert [r[0] for r in overview if r[9] == path] == ["已跳过"]
+        (msg,) = [r[3] for r in details if r[10] == path]
         assert "锁定文件" in msg
         assert f'data-file="{path}"' in html.replace("&#x27;", "'")
     assert len(overview) == len(corpus.cases)
@@ -137,7 +138,7 @@ def test_unit_named_like_a_formula_stays_text(corpus: Corpus, cli_run: dict) -> 
     assert r["unit"] == INJECTIONS[0]
     wb = openpyxl.load_workbook(cli_run["out"] / "summary.xlsx")
     ws = wb["概览"]
-    (cell,) = [row[1] for row in ws.iter_rows(min_row=2) if row[0].value.endswith("injection-unit.xlsx")]
+    (cell,) = [row[1] for row in ws.iter_rows(min_row=2) if row[9].value.endswith("injection-unit.xlsx")]
     assert cell.data_type == "s" and cell.value == INJECTIONS[0]
 
 

@@ -185,8 +185,6 @@ def test_gbk_file_names_give_one_result_each_and_import_shows_them_escaped(tmp_p
     assert len(list((tmp_path / "imp").glob("*.json"))) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="summary writers must sanitise surrogate-escaped names: helper w11's half "
-                   "of issue 14; remove this mark when merged")
 def test_gbk_file_names_in_check_summaries(tmp_path: Path) -> None:
     folder = _gbk_folder(tmp_path)
     p = run_cli("check", str(folder), "--out", str(tmp_path / "out"))

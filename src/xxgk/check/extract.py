@@ -355,6 +355,9 @@ def extract(raw: RawWorkbook, *, name: str, sha256: str | None) -> Extracted:
         _put(doc, plan.parts[path], _recompute(plan, doc, path, intact, done, values))
 
     findings.extend(identity_findings(form, doc, meta, props, structure))
+    full_name = ((meta or props or {}).get("unit_full_name") or "").strip()
+    if full_name and isinstance(doc.get("unit"), dict):
+        doc["unit"]["full_name"] = full_name
     doc["source"] = {"kind": "workbook", "file": name, "sha256": sha256, "template_version": version,
                      "template_hash": thash}
     return Extracted(doc, locations, findings, version, thash)

@@ -267,11 +267,20 @@ def check_loaded(path: Path, loaded: Any, form: Form | None = None, prev_lookup:
     r.findings += found
     name = get_path(doc, "unit.name", None)
     r.unit = name if isinstance(name, str) and name.strip() else None
+    r.code, r.contact_person, r.contact_phone = (_text_or_none(get_path(doc, p, None))
+                                                 for p in ("unit.code", "contact.person", "contact.phone"))
     y = doc.get("year")
     r.year = y if isinstance(y, int) and not isinstance(y, bool) else None
     r.form_version = r.form_version or _doc_form_version(doc)
     r.document = doc
     return r
+
+
+def _text_or_none(v: Any) -> str | None:
+    if isinstance(v, bool) or v is None:
+        return None
+    text = str(v).strip() if isinstance(v, (str, int)) else ""
+    return text or None
 
 
 def dependent_totals(form: Form, paths: set[str] | list[str]) -> list[str]:

@@ -55,6 +55,8 @@ def build_schema(form: Form) -> dict[str, Any]:
     unit = props["unit"]["properties"]
     unit["name"] = {"type": "string", "minLength": 1}
     unit["level"] = {"enum": [*form.unit_levels, None]}
+    # optional: the roster's 单位全称, carried by the workbook's hidden sheet for the report title
+    unit["full_name"] = {"type": ["string", "null"]}
     root["required"] = sorted({"form", *(k for k in props if k not in ("source", "contact"))})
     return root
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from ..form.definition import Form, load_form
 
 COLUMNS = {"name": "单位名称", "code": "单位代码", "level": "单位层级", "parent": "上级单位"}
+FULL_NAME = "单位全称"
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                      *(f"LPT{i}" for i in range(1, 10))}
 
@@ -22,6 +23,7 @@ class Unit:
     code: str = ""
     level: str = ""
     parent: str = ""
+    full_name: str = ""  # optional column 单位全称: the organ's full name for the report title
 
 
 # Name endings that place a unit, tried in this order (a 社区 of a 镇 is a 村社区; a 街道办 is a 街道,
@@ -111,6 +113,8 @@ def read_roster(path: Path, form: Form | None = None) -> list[Unit]:
             index[key] = header.index(title)
         else:
             missing.append(title)
+    if FULL_NAME in header:  # optional
+        index["full_name"] = header.index(FULL_NAME)
     if missing:
         expected = "、".join(COLUMNS.values())
         raise RosterError([f"名单第1行（表头）缺少列：{'、'.join(missing)}。表头应包括：{expected}。"])
@@ -136,7 +140,8 @@ def read_roster(path: Path, form: Form | None = None) -> list[Unit]:
         seen_name.setdefault(cell["name"], n)
         if cell["code"]:
             seen_code.setdefault(cell["code"], n)
-        units.append(Unit(name=cell["name"], code=cell["code"], level=level or "", parent=cell["parent"]))
+        units.append(Unit(name=cell["name"], code=cell["code"], level=level or "", parent=cell["parent"],
+                          full_name=cell.get("full_name", "")))
     if problems:
         raise RosterError(problems)
     if not units:

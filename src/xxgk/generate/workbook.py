@@ -26,6 +26,7 @@ from .. import __version__
 from ..atomic import atomic_write
 from ..form.definition import META_SHEET, Field, Form, load_form
 from ..outputs import fresh_temp_dir
+from ..units import organ_name
 from .check_sheet import write_check_sheet
 from .formulas import excel_formula
 from .roster import Unit, unique_filenames
@@ -63,7 +64,14 @@ def meta_items(form: Form, unit: Unit, year: int) -> list[tuple[str, str]]:
         ("form_id", form.id), ("form_version", form.version), ("template_hash", form.template_hash),
         ("unit_name", unit.name), ("unit_code", unit.code), ("unit_level", unit.level),
         ("unit_parent", unit.parent), ("year", str(year)), ("generator_version", __version__),
+        ("unit_full_name", unit.full_name),
     ]
+
+
+def _title(form: Form, unit: Unit, year: int) -> str:
+    """The report's title as the unit will publish it: with the organ's full name."""
+    return form.raw["form"]["title"].format(unit=organ_name(unit.name, unit.level, unit.parent, unit.full_name),
+                                            year=year)
 
 
 _RC: dict[str, tuple[int, int]] = {}
@@ -244,7 +252,7 @@ def _cover(wb: Any, form: Form, unit: Unit, year: int, st: _Styles, options: Gen
     ws = wb.add_worksheet(cover["sheet"])
     ws.set_column("A:A", 14)
     ws.set_column("B:B", PORTRAIT_WIDTH - 14)
-    title = form.raw["form"]["title"].format(unit=unit.name, year=year)
+    title = _title(form, unit, year)
     ws.merge_range("A1:B1", title, st.title)
     ws.set_row(0, 36)
     ws.merge_range("A2:B2", f"填报表（{form.raw['form']['basis']}格式）", st.note)
@@ -377,7 +385,7 @@ def build_workbook(form: Form, unit: Unit, year: int, options: GenerateOptions =
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                                    "strings_to_numbers": False})
     wb.worksheet_class = _Worksheet
-    title = form.raw["form"]["title"].format(unit=unit.name, year=year)
+    title = _title(form, unit, year)
     wb.set_properties({"title": title, "subject": "政府信息公开工作年度报告填报表", "author": "xxgk",
                        "company": unit.parent, "created": _CREATED,
                        "comments": f"{form.id} {form.version} / xxgk {__version__}"})

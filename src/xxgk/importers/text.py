@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from ..read.limits import DEFAULT_LIMITS, Limits, check_text_length, too_large
@@ -21,6 +22,14 @@ def decode_text(data: bytes) -> str:
     return data.decode("utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else "gb18030", errors="replace")
 
 
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def md_unescape(text: str) -> str:
+    """Undo xxgk's own Markdown escaping (sanitize.for_markdown): backslash escapes, then entities."""
+    return html.unescape(_MD_ESCAPE.sub(r"\1", text))
+
+
 def _pipe_cells(line: str) -> list[Cell]:
     s = line.strip()
     if s.startswith("|"):
@@ -31,8 +40,9 @@ def _pipe_cells(line: str) -> list[Cell]:
     return [p.replace("\\|", "|").strip() for p in parts]
 
 
-def text_blocks(text: str) -> list[Block]:
-    """Lines with tabs (web copies) or pipes (Markdown) are table rows; other lines are paragraphs."""
+def text_blocks(text: str, markdown: bool = False) -> list[Block]:
+    """Lines with tabs (web copies) or pipes (Markdown) are table rows; other lines are paragraphs.
+    `markdown`: a .md file, whose text is unescaped after it is split into cells."""
     blocks: list[Block] = []
     rows: list[list[Cell]] = []
 
@@ -48,14 +58,15 @@ def text_blocks(text: str) -> list[Block]:
             continue
         if line.lstrip().startswith("|"):
             if not _MD_RULE.match(line):
-                rows.append(_pipe_cells(line))
+                cells = _pipe_cells(line)
+                rows.append([md_unescape(c) for c in cells] if markdown else cells)
             continue
         flush()
         s = line.strip()
         if not s:
             continue
         s = re.sub(r"^#{1,6}\s+", "", s)  # Markdown headings
-        blocks.append(Para(s))
+        blocks.append(Para(md_unescape(s) if markdown else s))
     flush()
     return blocks
 
@@ -76,4 +87,5 @@ def check_text_limits(text: str, limits: Limits) -> None:
 def import_text(data: bytes, name: str, *, limits: Limits = DEFAULT_LIMITS) -> ImportResult:
     text = decode_text(data)
     check_text_limits(text, limits)
-    return build_document(text_blocks(text), kind="text", name=name, data=data)
+    markdown = name.lower().endswith((".md", ".markdown"))
+    return build_document(text_blocks(text, markdown), kind="text", name=name, data=data)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from html import escape
-
-from .layout import GridTable, Heading, Item, Paragraph, Title
+from ..sanitize import for_html as escape
+from .layout import STAMP_NOTE, GridTable, Heading, Item, Paragraph, Stamp, Title
 
 CSS = """
 body { font-family: "SimSun", "Songti SC", "Noto Serif CJK SC", serif; max-width: 60em; margin: 2em auto;
@@ -18,12 +17,26 @@ th, td { border: 1px solid #333; padding: 0.25em 0.4em; text-align: center; vert
 th { background: #f2f2f2; font-weight: normal; }
 td.num { min-width: 3em; }
 table.t3 th.label { text-align: left; }
-@media print { body { margin: 0; max-width: none; } table { page-break-inside: auto; } }
+.scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; margin: 0.8em 0; }
+.scroll table { margin: 0 auto; }
+.stamp { border: 2px solid #c00000; color: #c00000; font-weight: bold; text-align: center; text-indent: 0;
+         padding: 0.4em; }
+@media (max-width: 600px) {
+  body { margin: 1em auto; padding: 0 0.6em; line-height: 1.7; }
+  h1 { font-size: 1.3em; }
+  table { font-size: 0.78em; }
+  th, td { padding: 0.2em 0.25em; }
+  table.t3 th.label { min-width: 6em; }
+}
+@media print { body { margin: 0; max-width: none; } .scroll { overflow: visible; }
+               table { page-break-inside: auto; } }
 """.strip()
 
 
 def _table(t: GridTable) -> str:
-    out = [f'<table class="{ {"proactive": "t2", "requests": "t3", "review_litigation": "t4"}[t.key]}">']
+    # a table wider than a phone scrolls inside its box; the page itself never scrolls sideways
+    out = ['<div class="scroll">',
+           f'<table class="{ {"proactive": "t2", "requests": "t3", "review_litigation": "t4"}[t.key]}">']
     covered: set[tuple[int, int]] = set()
     for c in t.cells:
         for dr in range(c.rowspan):
@@ -51,7 +64,7 @@ def _table(t: GridTable) -> str:
                 cls = ' class="num"'
             out.append(f"<{tag}{attrs}{cls}>{escape(c.text)}</{tag}>")
         out.append("</tr>")
-    out.append("</table>")
+    out.append("</table></div>")
     return "\n".join(out)
 
 
@@ -65,6 +78,8 @@ def render_html(items: list[Item]) -> bytes:
     for it in items:
         if isinstance(it, Title):
             parts.append(f"<h1>{escape(it.text)}</h1>")
+        elif isinstance(it, Stamp):
+            parts.append(f'<p class="stamp">【{escape(it.text)}】{escape(STAMP_NOTE)}</p>')
         elif isinstance(it, Heading):
             tag = "h2" if it.level == 1 else "h3"
             parts.append(f"<{tag}>{escape(it.text)}</{tag}>")

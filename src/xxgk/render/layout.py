@@ -13,6 +13,7 @@ from openpyxl.utils.cell import range_boundaries
 from ..document import get_path
 from ..form.definition import Form, load_form
 from ..importers.common import fee_sentence, format_number
+from ..units import organ_name
 
 
 class RenderError(Exception):
@@ -61,7 +62,17 @@ class Paragraph:
     text: str
 
 
-Item = Title | Heading | Paragraph | GridTable
+@dataclass
+class Stamp:
+    """A notice that the document did not pass its check (render --force); every writer shows it."""
+
+    text: str
+
+
+STAMP_TEXT = "未通过检查"
+STAMP_NOTE = "本报告由未通过检查的数据生成，仅供核对，修改并重新检查前请勿发布。"
+
+Item = Title | Stamp | Heading | Paragraph | GridTable
 
 
 def cell_text(value: Any) -> str:
@@ -85,8 +96,15 @@ def _topic_name(label: str) -> str:
     return re.sub(r"^（[一二三四五六七八九十]）", "", label)
 
 
+def _text_at(doc: dict[str, Any], path: str) -> str:
+    v = get_path(doc, path, None)
+    return v if isinstance(v, str) else ""
+
+
 def report_title(doc: dict[str, Any]) -> str:
-    unit = get_path(doc, "unit.name", None) or ""
+    """The title with the unit's full organ name (孟津区小浪底镇人民政府2024年…), as published."""
+    unit = organ_name(_text_at(doc, "unit.name"), _text_at(doc, "unit.level"), _text_at(doc, "unit.parent"),
+                      _text_at(doc, "unit.full_name"))
     year = get_path(doc, "year", None)
     form = load_form()
     return form.raw["form"]["title"].format(unit=unit, year=year if year is not None else "")
@@ -133,13 +151,16 @@ def table_t4(doc: dict[str, Any], form: Form) -> GridTable:
     return t
 
 
-def build_layout(doc: dict[str, Any], form: Form | None = None) -> list[Item]:
+def build_layout(doc: dict[str, Any], form: Form | None = None, *, stamp: bool = False) -> list[Item]:
+    """The report's items in reading order; `stamp` adds the 未通过检查 notice under the title."""
     if not isinstance(doc, dict):
         raise RenderError("报告文档格式不对：应为JSON对象。")
     form = form or load_form()
     if not get_path(doc, "unit.name", None) or get_path(doc, "year", None) is None:
         raise RenderError("报告文档缺少单位名称或报告年度，无法生成标题。")
     items: list[Item] = [Title(report_title(doc))]
+    if stamp:
+        items.append(Stamp(STAMP_TEXT))
     headings = {s["key"]: s["heading"] for s in form.sections}
 
     # 一

@@ -4,11 +4,14 @@ label column holding each row's full label, table 四 one header row of 15 combi
 
 from __future__ import annotations
 
-from .layout import GridTable, Heading, Item, Paragraph, Title
+from ..sanitize import for_markdown
+from .layout import STAMP_NOTE, GridTable, Heading, Item, Paragraph, Stamp, Title
 
 
 def _esc(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """Every report text goes through the sanitiser: no HTML tag survives a CMS's Markdown -> HTML
+    conversion and no Markdown markup is formed (a cell also keeps to one line)."""
+    return for_markdown(text.replace("\r", " ").replace("\n", " "))
 
 
 def _pipe(cells: list[str]) -> str:
@@ -69,11 +72,13 @@ def render_markdown(items: list[Item]) -> bytes:
     out: list[str] = []
     for it in items:
         if isinstance(it, Title):
-            out += [f"# {it.text}", ""]
+            out += [f"# {_esc(it.text)}", ""]
+        elif isinstance(it, Stamp):
+            out += [f"> **【{_esc(it.text)}】{_esc(STAMP_NOTE)}**", ""]
         elif isinstance(it, Heading):
-            out += [("## " if it.level == 1 else "### ") + it.text, ""]
+            out += [("## " if it.level == 1 else "### ") + _esc(it.text), ""]
         elif isinstance(it, Paragraph):
-            out += [it.text, ""]
+            out += [_esc(it.text), ""]
         elif isinstance(it, GridTable):
             out += {"proactive": _t2, "requests": _t3, "review_litigation": _t4}[it.key](it)
             out.append("")

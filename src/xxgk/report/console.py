@@ -6,7 +6,8 @@ import heapq
 import unicodedata
 from pathlib import Path
 
-from .model import STATUS_ZH, RunResult
+from ..sanitize import for_terminal
+from .model import STATUS_ZH, FileResult, RunResult
 
 ORDER = {"error": 0, "fail": 1, "warn": 2, "skipped": 3, "pass": 4}
 
@@ -15,14 +16,10 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
-# Bidirectional-text controls: a file name with U+202E would reverse the rest of the line.
-_BIDI = {0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
-
-
 def printable(text: str) -> str:
-    """User text (file and unit names) made safe for a terminal: control characters (escape
-    sequences, line breaks) and bidi controls become '?'."""
-    return "".join("?" if unicodedata.category(ch) == "Cc" or ord(ch) in _BIDI else ch for ch in text)
+    """User text (file and unit names) made safe for a terminal, through the one sanitiser: escape
+    sequences removed, other controls and bidi controls shown visibly."""
+    return for_terminal(text)
 
 
 def _fit(text: str, width: int) -> str:
@@ -38,17 +35,33 @@ def _fit(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
 
 
-def render_console(run: RunResult, limit: int = 30) -> str:
+def problem_words(r: FileResult, width: int = 40) -> str:
+    """A failing file's first problem in a few words (the catalogue title, else the message, cut)."""
+    if r.status in ("pass", "skipped"):
+        return ""
+    f = r.first_problem
+    if f is None:
+        return ""
+    from .model import catalogue
+
+    title = (catalogue().get(f.rule) or {}).get("title", "")
+    where = f.cell or ""
+    text = f"{title}（{where}）" if title and where else (title or f.message)
+    return _fit(text, width).rstrip()
+
+
+def render_console(run: RunResult, limit: int = 30, summary_dir: Path | None = None) -> str:
     """Files with problems first; at most `limit` rows, saying how many more there are."""
     statuses = run.statuses()
     shown = heapq.nsmallest(limit, range(len(statuses)), key=lambda i: (ORDER.get(statuses[i], 9), i))
-    head = f"{_fit('文件', 34)}  {_fit('单位', 24)}  {_fit('状态', 8)}  {'  错误'}  {'  警告'}"
+    head = f"{_fit('文件', 34)}  {_fit('单位', 24)}  {_fit('状态', 8)}  {'  错误'}  {'  警告'}  首要问题"
     lines = [head, "-" * _width(head)]
     for i in shown:
         r = run.files[i]  # read back only the files shown
         c = r.counts
         lines.append(f"{_fit(Path(r.path).name, 34)}  {_fit(r.unit or '—', 24)}  "
-                     f"{_fit(STATUS_ZH.get(r.status, r.status), 8)}  {c['error']:>6}  {c['warning']:>6}")
+                     f"{_fit(STATUS_ZH.get(r.status, r.status), 8)}  {c['error']:>6}  {c['warning']:>6}  "
+                     f"{problem_words(r)}".rstrip())
     if not statuses:
         lines.append("（没有找到任何文件）")
     if len(statuses) > limit:
@@ -66,4 +79,7 @@ def render_console(run: RunResult, limit: int = 30) -> str:
         more = f"等{len(run.roster_missing)}个单位" if len(run.roster_missing) > 10 else ""
         lines.append(f"名单中未报送：{names}{more}。")
     lines.append(f"汇总（表二、三、四合计）包含{run.totals_units}个通过检查的单位。")
+    if summary_dir is not None:
+        page = printable(str(Path(summary_dir) / "summary.html"))
+        lines.append(f"请用浏览器打开 {page} 查看每个文件的问题和修改建议（表格见同一文件夹的 summary.xlsx）。")
     return "\n".join(lines)

@@ -62,6 +62,10 @@ class FileResult:
     document: dict[str, Any] | None = None
     seconds: float = 0.0
     skipped: bool = False
+    # from the workbook's cover, so a summary says whom to phone
+    code: str | None = None
+    contact_person: str | None = None
+    contact_phone: str | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -84,9 +88,20 @@ class FileResult:
             return "warn"
         return "pass"
 
+    @property
+    def first_problem(self) -> Finding | None:
+        """The finding a person should read first: the first error, else warning, else note."""
+        failing = [f for f in self.findings if f.outcome == "fail"]
+        for sev in SEVERITIES:
+            for f in failing:
+                if f.severity == sev:
+                    return f
+        return next(iter(self.findings), None)
+
     def to_dict(self, with_document: bool = False) -> dict[str, Any]:
         d = {
             "path": self.path, "sha256": self.sha256, "kind": self.kind, "unit": self.unit, "year": self.year,
+            "code": self.code, "contact_person": self.contact_person, "contact_phone": self.contact_phone,
             "form_version": self.form_version, "status": self.status, "counts": self.counts,
             "seconds": round(self.seconds, 4), "findings": [f.to_dict() for f in self.findings],
         }
