@@ -181,7 +181,7 @@ def test_cover_identity_written_and_locked(wb, township):
         township.name, township.code, township.level, township.parent]
     assert str(ws["B7"].value) == "2024"
     assert all(ws[c].protection.locked for c in COVER_IDENTITY)
-    assert ws["A1"].value == "孟津区小浪底镇人民政府2024年政府信息公开工作年度报告"  # the organ's full name, as published
+    assert ws["A1"].value == "孟津区小浪底镇人民政府2024年政府信息公开工作年度报告"  # the full organ name
     assert "孟津区人民政府" in "".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
 
 
