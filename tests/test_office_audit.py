@@ -88,6 +88,27 @@ def test_summary_xlsx_of_the_samples(tmp_path: Path) -> None:
     _check(tmp_path / "summary.xlsx", "summary.xlsx")
 
 
+def test_feedback_copies_of_the_samples(tmp_path: Path) -> None:
+    """`check --feedback`: an annotated copy of each failing workbook has no more errors than the
+    unit's own file, and no new kind of warning; a published report's list (.docx) has 0 errors.
+    The bundled submissions were saved by LibreOffice, which leaves out the theme part that the SDK
+    requires (1 error in each original); the copy keeps the original's parts, so 1 → 1."""
+    from xxgk.report.feedback import write_feedback
+
+    run = check_paths([ROOT / "samples" / "submissions", PUBLISHED.with_suffix(".docx")], jobs=1)
+    kinds = []
+    for f in write_feedback(run, tmp_path / "fb", 2024).files:
+        if f.kind == "xlsx":
+            errors, _ = audit(f.path)
+            original, _ = audit(Path(f.source))
+            print(f"[feedback xlsx] {f.path.name}: {len(original)} → {len(errors)} errors")
+            assert len(errors) <= len(original) and set(errors) <= set(original), errors
+        elif f.kind == "docx":
+            _check(f.path, "feedback docx")
+        kinds.append(f.kind)
+    assert kinds.count("xlsx") == 6 and kinds.count("docx") == 1, kinds  # five failing, one warning
+
+
 # ---------------------------------------------------------------- random text through every writer
 
 HOSTILE = st.one_of(
