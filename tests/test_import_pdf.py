@@ -22,7 +22,6 @@ from xxgk.render import render_document
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
-
 def serialise_pdf(objects: list[bytes]) -> bytes:
     """A PDF file of numbered objects (1 is the catalogue) with a correct cross-reference table."""
     out = bytearray(b"%PDF-1.4\n")
