@@ -43,6 +43,8 @@ CASES = {
     "html-at-cap-1000x10x99": ("html", lambda: amplify.html_colspans(1000, 10, 99, 1)),
     "html-colspan-300M": ("html", amplify.html_huge_span),
     "html-deep-10000": ("html", amplify.html_deep),
+    "pdf-normal": ("pdf", lambda: (ROOT / "tests/fixtures/real/2024-huaian-city-gov.pdf").read_bytes()),
+    "pdf-deflate-bomb-400MB": ("pdf", amplify.pdf_bomb),
     "text-normal": ("txt", lambda: (ROOT / "samples/published").glob("*.txt").__next__().read_bytes()),
     "text-tabs-48MB": ("txt", amplify.text_tabs),
     "text-at-cap-999x1000": ("txt", lambda: ("二、主动公开政府信息情况\n" + ("1\t" * 999 + "\n") * 1000).encode()),

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import requires_libreoffice
+from hostile.amplify import serialise_pdf
 from test_render_roundtrip import _expected, documents
 from xxgk.check.run import check_file
 from xxgk.importers import import_bytes, import_file, sniff
@@ -21,19 +22,6 @@ from xxgk.render import render_document
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
-
-def serialise_pdf(objects: list[bytes]) -> bytes:
-    """A PDF file of numbered objects (1 is the catalogue) with a correct cross-reference table."""
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for n, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
 
 def pdf_without_text(pages: int = 2) -> bytes:
     """A valid PDF whose pages hold only drawn shapes (what a scan is to a text reader): no text layer."""

@@ -88,6 +88,32 @@ def html_deep(depth: int = 10_000) -> bytes:
     return ("<html><body>" + "<div>" * depth + "一、总体情况" + "</div>" * depth + "</body></html>").encode()
 
 
+def serialise_pdf(objects: list[bytes]) -> bytes:
+    """A PDF file of numbered objects (1 is the catalogue) with a correct cross-reference table."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def pdf_bomb(inflated: int = 400 * 1024 * 1024) -> bytes:
+    """A one-page PDF whose content stream is `inflated` bytes of spaces, deflated (400 MB -> 400 KB):
+    pdfminer inflates a stream whole, 880 MB before the cap."""
+    import zlib
+
+    packed = zlib.compress(b" " * inflated, 9)
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed + b"\nendstream"]
+    return serialise_pdf(objects)
+
+
 def text_tabs(size: int = 48 * 1024 * 1024) -> bytes:
     """A 48 MB text file that is mostly tabs (one table row of 48 million cells)."""
     head = "某镇2024年政府信息公开工作年度报告\n二、主动公开政府信息情况\n".encode()

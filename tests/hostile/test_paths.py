@@ -79,6 +79,14 @@ def test_a_file_at_the_caps_is_still_read(tmp_path: Path) -> None:
     assert "FILE-TOO-LARGE" not in rules(loaded)
 
 
+def test_pdf_deflate_bomb_is_refused_before_it_is_inflated() -> None:
+    small = Limits(max_entry_bytes=2 * 1024 * 1024)  # the same check as the 50 MB default, in a test's time
+    loaded = read_bytes(amplify.pdf_bomb(8 * 1024 * 1024), "bomb.pdf", limits=small)
+    assert rules(loaded) == ["FILE-TOO-LARGE"] and "解压后超过上限2 MB" in loaded.findings[0].message
+    fine = read_bytes(amplify.pdf_bomb(1024 * 1024), "blank.pdf", limits=small)  # under the cap: read
+    assert rules(fine) == ["FILE-SCANNED-PDF"]
+
+
 def test_deep_html_nesting_gives_one_result() -> None:
     loaded = read_bytes(amplify.html_deep(10_000), "deep.html")
     assert len(loaded.findings) >= 1 and loaded.document is None
