@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -279,6 +280,9 @@ def test_cli_refuses_a_feedback_folder_inside_the_inputs(tmp_path: Path) -> None
     assert sorted(p.name for p in inp.rglob("*")) == ["old", "x.txt", "宿迁市2024.xlsx"]  # nothing written
 
 
+COPY_NAME = "321300_宿迁市人民政府_2024年度检查反馈.xlsx"
+
+
 def test_cli_writes_feedback_and_says_where_last(tmp_path: Path) -> None:
     src = failing_workbook(tmp_path)
     filled(tmp_path, 2024, "in/宿迁市2024-ok.xlsx", {})  # a passing unit gets nothing
@@ -288,5 +292,12 @@ def test_cli_writes_feedback_and_says_where_last(tmp_path: Path) -> None:
     assert r.exit_code == 1, r.output
     last = r.output.strip().splitlines()[-1]
     assert str(dedicated) in last and "标注副本1份" in last
-    assert [p.name for p in dedicated.iterdir()] == ["321300_宿迁市人民政府_2024年度检查反馈.xlsx"]
+    assert sorted(p.name for p in dedicated.iterdir()) == [".xxgk-output", COPY_NAME]
+    # the next round over the same folder, feedback folder and all: the copies are not read as submissions
+    r = CliRunner().invoke(main, ["check", str(src.parent), "--out", str(tmp_path / "s"), "--jobs", "1",
+                                  "--feedback", str(dedicated)])
+    assert r.exit_code == 1 and "已跳过1" in r.output, r.output
+    paths = [f["path"] for f in json.loads((tmp_path / "s" / "summary.json").read_text(encoding="utf-8"))["files"]]
+    assert len(paths) == 3 and not [p for p in paths if "检查反馈" in p], paths
+    assert sorted(p.name for p in dedicated.iterdir()) == [".xxgk-output", COPY_NAME]
 

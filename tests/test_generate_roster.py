@@ -14,6 +14,8 @@ from xxgk.generate import workbook as workbook_module
 from xxgk.generate.roster import RosterError, Unit, infer_level, read_roster, safe_filename, unique_filenames
 from xxgk.generate.workbook import generate_roster
 
+ROOT = Path(__file__).resolve().parents[1]
+
 ROSTER_TEXT = (
     "单位名称,单位代码,单位层级,上级单位\n"
     "小浪底镇,410308101,乡镇,孟津区人民政府\n"
@@ -231,3 +233,46 @@ def test_cli_generate_refuses_a_name_it_cannot_place(tmp_path: Path) -> None:
                                       "-o", str(tmp_path / "x.xlsx")])
     assert result.exit_code == 2 and "--level" in result.output and "孟津区融媒体中心" in result.output
     assert not any(tmp_path.iterdir())
+
+
+def test_generate_never_overwrites_a_workbook_without_being_told(tmp_path):
+    """A unit's filled workbook saved back into the blanks folder is not replaced by a blank one."""
+    out = tmp_path / "填报表"
+    args = ["generate", "--roster", str(ROOT / "samples" / "roster.csv"), "--year", "2024", "--out", str(out)]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    filled = next(out.glob("*小浪底镇*.xlsx"))
+    filled.write_bytes(b"PK filled by the unit")
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 2 and "已有13个同名填报表" in again.output and "--overwrite" in again.output
+    assert filled.read_bytes() == b"PK filled by the unit"
+    assert CliRunner().invoke(cli, [*args, "--overwrite"]).exit_code == 0
+    assert filled.read_bytes()[:2] == b"PK" and filled.stat().st_size > 1000
+    single = tmp_path / "一个.xlsx"
+    single.write_bytes(b"keep")
+    one = ["generate", "--unit", "小浪底镇", "--level", "乡镇", "--year", "2024", "-o", str(single)]
+    r = CliRunner().invoke(cli, one)
+    assert r.exit_code == 2 and "已存在" in r.output and single.read_bytes() == b"keep"
+    r = CliRunner().invoke(cli, ["generate", "--unit", "小浪底镇", "--level", "乡镇", "--year", "2024",
+                                 "-o", str(tmp_path / "a.txt")])
+    assert r.exit_code == 2 and ".xlsx" in r.output and not (tmp_path / "a.txt").exists()
+
+
+@pytest.mark.parametrize("text", ["小浪底镇\u202e", "小浪底\x1b[31m镇", "镇" * 101])
+def test_unit_text_that_cannot_travel_into_files_is_refused(tmp_path, text):
+    roster = tmp_path / "名单.csv"
+    roster.write_text(f"单位名称,单位代码,单位层级,上级单位\n{text},1,乡镇,孟津区人民政府\n", encoding="utf-8")
+    r = CliRunner().invoke(cli, ["generate", "--roster", str(roster), "--year", "2024", "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and "第2行" in r.output and not (tmp_path / "o").exists()
+    assert "\x1b" not in r.output and "\u202e" not in r.output
+    r = CliRunner().invoke(cli, ["generate", "--unit", text, "--level", "乡镇", "--year", "2024",
+                                 "-o", str(tmp_path / "x.xlsx")])
+    assert r.exit_code == 2 and not (tmp_path / "x.xlsx").exists()
+
+
+def test_a_roster_that_is_not_a_regular_file_is_refused(tmp_path):
+    import os
+
+    fifo = tmp_path / "名单.csv"
+    os.mkfifo(fifo)  # reading it would block for ever
+    r = CliRunner().invoke(cli, ["generate", "--roster", str(fifo), "--year", "2024", "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and "名单文件无法读取" in r.output

@@ -7,6 +7,7 @@ Exit codes: 0 nothing failed; 1 a file failed, could not be read, or a roster un
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -86,19 +87,22 @@ def main() -> None:
 @click.option("-o", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="输出文件（配合 --unit）")
 @click.option("--deadline", default="", help="报送截止日期，写入填报说明，如 2025年1月20日")
 @click.option("--password", default="", help="工作表保护密码（默认不设密码，仅防误改）")
+@click.option("--overwrite", is_flag=True, help="输出文件夹中已有同名填报表时覆盖（默认不覆盖，以免冲掉已填好的文件）")
 def generate(roster: Path | None, unit_name: str | None, code: str, level: str, parent: str, year: int,
-             out_dir: Path | None, out_file: Path | None, deadline: str, password: str) -> None:
+             out_dir: Path | None, out_file: Path | None, deadline: str, password: str, overwrite: bool) -> None:
     """按名单为每个单位生成锁定的填报工作簿。
 
     \b
     例：xxgk generate --roster samples/roster.csv --year 2024 --out 填报表/
         xxgk generate --unit 小浪底镇 --year 2024 -o 小浪底镇.xlsx
     """
-    from .generate.roster import RosterError, Unit, infer_level, read_roster
+    from .generate.roster import RosterError, Unit, infer_level, read_roster, unique_filenames
     from .generate.workbook import GenerateOptions, generate_roster, write_workbook
     from .outputs import check_out_dir, check_out_file, interrupt_cleanup, locked
-    from .sanitize import path_display
+    from .sanitize import clean, path_display
 
+    if clean(deadline) != deadline or len(deadline) > 50:
+        raise UsageProblem("--deadline 应为一个简短的日期，如 2025年1月20日（不能含控制字符，不超过50个字符）。")
     options = GenerateOptions(deadline=deadline, password=password)
     if roster and unit_name:
         raise UsageProblem("--roster 和 --unit 只能选一个。")
@@ -111,28 +115,42 @@ def generate(roster: Path | None, unit_name: str | None, code: str, level: str, 
             click.echo(f"名单有误，未生成任何文件：\n{e}", err=True)
             sys.exit(2)
         check_out_dir(out_dir, [roster])  # after the roster: a bad roster leaves no folder behind
+        existing = [n for n in unique_filenames(units, year) if os.path.lexists(out_dir / n)]
+        if existing and not overwrite:  # a unit's filled workbook may have been saved back here
+            shown = "、".join(path_display(n) for n in existing[:3]) + ("等" if len(existing) > 3 else "")
+            raise UsageProblem(f"输出文件夹中已有{len(existing)}个同名填报表（{shown}），未生成任何文件。"
+                               "其中可能有已填好的文件；请换一个空文件夹，或确认可以覆盖后加 --overwrite。")
         with locked(out_dir), interrupt_cleanup():  # Ctrl+C or SIGTERM: the temporary folder is removed
             written = generate_roster(units, year, out_dir, options)
         click.echo(f"已为 {len(written)} 个单位生成填报表，保存在 {path_display(out_dir)}")
         return
     if not unit_name or not out_file:
         raise UsageProblem("请用 --roster … --out 文件夹，或 --unit 单位名称 -o 文件.xlsx。")
+    if out_file.suffix.lower() != ".xlsx":
+        raise UsageProblem(f"输出文件“{path_display(out_file)}”应以 .xlsx 结尾（填报表是 Excel 工作簿）。")
     from .form.definition import load_form
+    from .generate.roster import unit_text_problem
 
     name = unit_name.strip()
+    bad = unit_text_problem({"name": name, "code": code, "parent": parent})
+    if bad:
+        raise UsageProblem(bad)
     if level is None:
         lv = infer_level(name)
         if lv is None:
             raise UsageProblem(f"无法从单位名称“{name}”判断单位层级，请用 --level 指定，"
                                f"可选：{'、'.join(load_form().unit_levels)}。")
-        click.echo(f"未指定 --level，按单位名称推断“{name}”的层级为“{lv}”；如不对，请用 --level 指定。", err=True)
+        _echo(f"未指定 --level，按单位名称推断“{name}”的层级为“{lv}”；如不对，请用 --level 指定。", err=True)
     else:
         lv = load_form().normalise_level(level)
     if lv is None:
         raise UsageProblem(f"单位层级“{level}”无法识别，可选：{'、'.join(load_form().unit_levels)}。")
     check_out_file(out_file)
+    if os.path.lexists(out_file) and not overwrite:
+        raise UsageProblem(f"文件“{path_display(out_file)}”已存在，未覆盖；"
+                           "请换一个文件名，或确认可以覆盖后加 --overwrite。")
     write_workbook(Unit(name=name, code=code, level=lv, parent=parent), year, out_file, options)
-    click.echo(f"已生成 {out_file}")
+    _echo(f"已生成 {path_display(out_file)}")
 
 
 @main.command()
@@ -253,8 +271,12 @@ def _check(paths: tuple[Path, ...], roster: Path | None, year: int | None, previ
     if feedback_dir is not None:
         from .report.feedback import describe, write_feedback
 
+        from .outputs import locked
+
         try:
-            _echo(describe(write_feedback(run, feedback_dir, year)))
+            feedback_dir.mkdir(parents=True, exist_ok=True)
+            with locked(feedback_dir, mark_output=True):  # marked: a later check never reads it as input
+                _echo(describe(write_feedback(run, feedback_dir, year)))
         except OSError as e:  # the disk filled up or the folder went away during the run
             _echo(f"反馈文件写入失败（{e.strerror or e}）：{feedback_dir}", err=True)
             sys.exit(2)

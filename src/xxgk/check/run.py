@@ -113,7 +113,7 @@ def iter_entries(paths: Sequence[Path]) -> Iterator[Entry]:
             yield Entry(d, error=f"无法打开文件夹（{e.strerror or e}）")
             return
         if OUTPUT_MARK in names:
-            yield Entry(d, skip="这是 xxgk check 的汇总输出文件夹，不是报送文件")
+            yield Entry(d, skip="这是 xxgk check 的输出文件夹（汇总或反馈文件），不是报送文件")
             return
         inner = ancestors | {key}
         for name in names:

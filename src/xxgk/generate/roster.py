@@ -96,10 +96,36 @@ def _clean(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
+ROSTER_MAX_BYTES = 10 * 1024 * 1024
+MAX_UNIT_TEXT = 100  # a unit name is short; the .docx title property holds 255 characters at most
+_TEXT_TITLES = {"name": "单位名称", "code": "单位代码", "parent": "上级单位", "full_name": "单位全称"}
+
+
+def unit_text_problem(fields: dict[str, str]) -> str | None:
+    """Why a unit's name, code, parent or full name cannot go into a workbook (Chinese), or None:
+    invisible control or direction characters (they would travel into every file made from it),
+    or more than 100 characters."""
+    from ..sanitize import clean
+
+    for key, title in _TEXT_TITLES.items():
+        text = fields.get(key) or ""
+        if clean(text) != text:
+            return f"{title}“{clean(text)}”含有不可见的控制字符或文字方向字符，请删除后重新输入。"
+        if len(text) > MAX_UNIT_TEXT:
+            return f"{title}有{len(text)}个字符，超过上限{MAX_UNIT_TEXT}个。"
+    return None
+
+
 def read_roster(path: Path, form: Form | None = None) -> list[Unit]:
     """Units in file order; raises RosterError listing every problem with its row number."""
+    from ..read.limits import Limits
+    from ..read.safe_open import FileProblem, read_regular
+
     form = form or load_form()
-    data = path.read_bytes()
+    try:  # a roster is a few hundred KB: a FIFO, a device or a 10 MB file is not one
+        data = read_regular(path, Limits(max_file_bytes=ROSTER_MAX_BYTES))
+    except FileProblem as p:
+        raise RosterError([f"名单文件无法读取：{p.finding.message}"]) from None
     rows = _rows_from_xlsx(path) if data[:4] == b"PK\x03\x04" else _rows_from_csv(data)
     while rows and not any(c.strip() for c in rows[0]):
         rows.pop(0)
@@ -128,6 +154,10 @@ def read_roster(path: Path, form: Form | None = None) -> list[Unit]:
         cell = {k: _clean(row[i]) if i < len(row) else "" for k, i in index.items()}
         if not cell["name"]:
             problems.append(f"第{n}行：单位名称为空，请填写单位全称。")
+            continue
+        bad = unit_text_problem(cell)
+        if bad:
+            problems.append(f"第{n}行：{bad}")
             continue
         level = form.normalise_level(cell["level"]) if cell["level"] else None
         if level is None:

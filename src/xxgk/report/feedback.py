@@ -51,7 +51,8 @@ def target_problem(out_dir: Path, inputs: Sequence[Path]) -> str | None:
     """Why `out_dir` cannot take the feedback files (Chinese), or None.
 
     Inside an input folder the files would be read as submissions by the next run; the one exception
-    is a dedicated subfolder that is empty (or not there yet), which this run does not read."""
+    is a dedicated subfolder that is empty (or not there yet), which this run does not read, or that
+    holds an earlier run's output (its mark keeps every run from reading it)."""
     out = Path(os.path.realpath(out_dir))
     if out.exists() and not out.is_dir():
         return f"--feedback 指定的“{path_display(out_dir)}”是一个文件，请指定一个文件夹。"
@@ -64,7 +65,9 @@ def target_problem(out_dir: Path, inputs: Sequence[Path]) -> str | None:
             return (f"--feedback 的文件夹“{path_display(out_dir)}”就是报送文件所在的文件夹，"
                     "反馈文件会被下次检查当作报送文件。请另选一个文件夹，如 feedback/。")
         if src.is_dir() and src in out.parents:
-            empty = not out.exists() or not any(out.iterdir())
+            from ..outputs import OUTPUT_MARK
+
+            empty = not out.exists() or not any(out.iterdir()) or (out / OUTPUT_MARK).exists()
             if not empty:
                 return (f"--feedback 的文件夹“{path_display(out_dir)}”在报送文件夹“{path_display(p)}”里面且不是空的，"
                         "其中的文件会被当作报送文件检查。请指定报送文件夹以外的文件夹，如 feedback/。")
