@@ -139,7 +139,7 @@ def test_render_file_from_json_and_errors(tmp_path: Path, doc: dict) -> None:
         render_file(src, tmp_path / "out.pdf")
     bad = tmp_path / "bad.json"
     bad.write_text("{", encoding="utf-8")
-    with pytest.raises(RenderError, match="无法读取"):
+    with pytest.raises(RenderError, match="不是有效的JSON（第1行第2列"):
         render_file(bad, tmp_path / "o.html")
     set_path(doc, "unit.name", None)
     with pytest.raises(RenderError, match="单位名称"):
@@ -226,6 +226,6 @@ def test_odd_documents_give_a_clear_error(tmp_path: Path) -> None:
     deep.write_text('{"a":' * 20000 + "1" + "}" * 20000, encoding="utf-8")
     big = tmp_path / "big.json"
     big.write_text('{"unit": {"name": "某镇"}, "year": ' + "9" * 5000 + "}", encoding="utf-8")
-    for src in (deep, big):
-        with pytest.raises(RenderError, match="嵌套层数或数字位数超出限制"):
+    for src, words in ((deep, "JSON嵌套过深"), (big, "字段 year是一个5000位的数字")):
+        with pytest.raises(RenderError, match=words):  # the field named, in Chinese
             render_file(src, tmp_path / "o.html")

@@ -32,7 +32,7 @@ def _echo(text: str, err: bool = False) -> None:
 
 def fail(message: str, code: int = 2) -> None:
     """A Chinese error on stderr and the exit code (2: usage, paths, internal errors)."""
-    click.echo(message, err=True)
+    _echo(message, err=True)
     sys.exit(code)
 
 
@@ -63,7 +63,8 @@ def _internal(e: BaseException, what: str | None) -> None:
 
     where = errorlog.record(" ".join(sys.argv), e)
     detail = f"详情已记录在 {where}" if where else "详情未能记录"
-    fail(f"xxgk 运行出错（{what or errorlog.summary(e)}），未完成。{detail}；请把该文件和所用的命令反馈给技术支持。")
+    # the exception's own (English) text stays in the log; the user gets the Chinese category
+    fail(f"xxgk 运行出错（{what or '程序内部错误'}），未完成。{detail}；请把该文件和所用的命令反馈给技术支持。")
 
 
 @click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"]})
@@ -126,8 +127,6 @@ def generate(roster: Path | None, unit_name: str | None, code: str, level: str, 
         return
     if not unit_name or not out_file:
         raise UsageProblem("请用 --roster … --out 文件夹，或 --unit 单位名称 -o 文件.xlsx。")
-    if out_file.suffix.lower() != ".xlsx":
-        raise UsageProblem(f"输出文件“{path_display(out_file)}”应以 .xlsx 结尾（填报表是 Excel 工作簿）。")
     from .form.definition import load_form
     from .generate.roster import unit_text_problem
 
@@ -146,6 +145,8 @@ def generate(roster: Path | None, unit_name: str | None, code: str, level: str, 
     if lv is None:
         raise UsageProblem(f"单位层级“{level}”无法识别，可选：{'、'.join(load_form().unit_levels)}。")
     check_out_file(out_file)
+    if out_file.suffix.lower() != ".xlsx":
+        raise UsageProblem(f"输出文件“{path_display(out_file)}”应以 .xlsx 结尾（填报表是 Excel 工作簿）。")
     if os.path.lexists(out_file) and not overwrite:
         raise UsageProblem(f"文件“{path_display(out_file)}”已存在，未覆盖；"
                            "请换一个文件名，或确认可以覆盖后加 --overwrite。")
@@ -163,7 +164,11 @@ def manifest(form_version: str, out: Path | None) -> None:
 
     text = json.dumps(build_manifest(load_form(form_version)), ensure_ascii=False, indent=2)
     if out:
-        out.write_text(text + "\n", encoding="utf-8")
+        from .atomic import atomic_write
+        from .outputs import check_out_file
+
+        check_out_file(out)
+        atomic_write(out, (text + "\n").encode("utf-8"))
     else:
         click.echo(text)
 
@@ -223,37 +228,38 @@ def check(paths: tuple[Path, ...], roster: Path | None, year: int | None, previo
     \b
     例：xxgk check 报送/ --roster samples/roster.csv --out summary/ --feedback feedback/
     """
+    from .generate.roster import RosterError, read_roster
     from .outputs import check_out_dir, locked
 
     for p in paths:
         if not p.exists() and not p.is_symlink():
             raise UsageProblem(f"找不到路径：{p}")
-    check_out_dir(out_dir, [*paths, *previous, *([roster] if roster else [])],
-                  output_names=("summary.xlsx", "summary.json", "summary.html"))
+    units = None
+    if roster:  # before any folder is made: a bad roster leaves nothing behind
+        try:
+            units = read_roster(roster)
+        except RosterError as e:
+            _echo(f"名单有误：\n{e}", err=True)
+            sys.exit(2)
     if feedback_dir is not None:
         from .report.feedback import target_problem
 
         problem = target_problem(feedback_dir, paths)
         if problem:
             raise UsageProblem(problem)
+    check_out_dir(out_dir, [*paths, *previous, *([roster] if roster else [])],
+                  output_names=("summary.xlsx", "summary.json", "summary.html"))
     with locked(out_dir, mark_output=True):  # a second run on the same --out is refused, not interleaved
-        _check(paths, roster, year, previous, out_dir, jobs, quiet, feedback_dir, db)
+        _check(paths, roster, units, year, previous, out_dir, jobs, quiet, feedback_dir, db)
 
 
-def _check(paths: tuple[Path, ...], roster: Path | None, year: int | None, previous: tuple[Path, ...],
-           out_dir: Path, jobs: int | None, quiet: bool, feedback_dir: Path | None, db: str | None) -> None:
+def _check(paths: tuple[Path, ...], roster: Path | None, units: list | None, year: int | None,
+           previous: tuple[Path, ...], out_dir: Path, jobs: int | None, quiet: bool, feedback_dir: Path | None,
+           db: str | None) -> None:
     from .check.run import check_paths
-    from .generate.roster import RosterError, read_roster
     from .report.console import render_console
     from .report.writers import write_summaries
 
-    units = None
-    if roster:
-        try:
-            units = read_roster(roster)
-        except RosterError as e:
-            click.echo(f"名单有误：\n{e}", err=True)
-            sys.exit(2)
     bar = None
     progress = None
     if not quiet and sys.stderr.isatty():
@@ -269,9 +275,8 @@ def _check(paths: tuple[Path, ...], roster: Path | None, year: int | None, previ
     _echo(render_console(run, summary_dir=out_dir))
     _echo("汇总已写入：" + "、".join(str(p) for p in written))
     if feedback_dir is not None:
-        from .report.feedback import describe, write_feedback
-
         from .outputs import locked
+        from .report.feedback import describe, write_feedback
 
         try:
             feedback_dir.mkdir(parents=True, exist_ok=True)
@@ -409,7 +414,8 @@ def _import(files: tuple[Path, ...], out_dir: Path) -> int:
         for fd in loaded.findings:
             if fd.severity == "error":
                 worst = 1
-            click.echo(f"  [{fd.rule}] {for_terminal(fd.where)} {for_terminal(fd.message)}", err=True)
+            where = f" {for_terminal(fd.where)}" if fd.where else ""
+            click.echo(f"  [{fd.rule}]{where} {for_terminal(fd.message)}", err=True)
     return worst
 
 
@@ -423,18 +429,12 @@ def render(source: Path, out: Path, force: bool) -> None:
 
     生成前先检查；有错误时不生成并列出错误（退出码1），除非加 --force。
     """
-    from .document_input import DocumentInputError, load_document
     from .outputs import check_out_file
     from .render import RenderError, render_file
 
     check_out_file(out, [source])
     try:
-        if source.suffix.lower() == ".json":
-            load_document(source)  # the document is validated before render: a clear error naming the field
-        result = render_file(source, out, force=force)
-    except DocumentInputError as e:
-        _echo(str(e), err=True)
-        sys.exit(1)
+        result = render_file(source, out, force=force)  # a JSON document is validated first, naming the field
     except RenderError as e:
         _echo(str(e), err=True)
         sys.exit(1)

@@ -181,8 +181,8 @@ def locked(out_dir: Path, *, mark_output: bool = False, wait: float = LOCK_WAIT)
                 time.sleep(0.2)
         if mark_output:
             with contextlib.suppress(OSError):
-                (out_dir / OUTPUT_MARK).write_text("xxgk check 的输出文件夹（汇总或反馈文件）；检查时不作为报送文件读取。\n",
-                                                   encoding="utf-8")
+                (out_dir / OUTPUT_MARK).write_text(
+                    "xxgk check 的输出文件夹（汇总或反馈文件）；检查时不作为报送文件读取。\n", encoding="utf-8")
         yield
     finally:
         os.close(fd)  # closing releases the lock; the file stays (removing it would race a waiting run)

@@ -122,7 +122,7 @@ def _dispatch(data: bytes, name: str, sha: str, limits: Limits) -> Loaded:
     if kind == "ole":
         return _problem(name, classify_ole(data), sha)
     if kind == "binary":
-        if data[:5] == b"%PDF-":  # a published report as PDF: the importers read its text layer
+        if data[:1024].lstrip()[:5] == b"%PDF-":  # a published report as PDF: the importers read its text layer
             return _import(data, name, sha, "pdf", limits)
         return _problem(name, finding("FILE-NOT-WORKBOOK", kind=binary_kind(data)), sha)
     if kind == "text":
@@ -160,4 +160,5 @@ def _import(data: bytes, name: str, sha: str, kind: str, limits: Limits) -> Load
     if doc is not None and isinstance(doc.get("form"), dict):
         version = doc["form"].get("version")
     return Loaded(path=name, kind=result.kind or kind, sha256=sha, document=doc, locations=result.locations,
-                  findings=result.findings, form_version=version)
+                  findings=result.findings, form_version=version,
+                  skipped=any(f.rule == "FILE-SKIPPED" for f in result.findings))  # not a report, by content

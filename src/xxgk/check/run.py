@@ -231,8 +231,7 @@ def check_loaded(path: Path, loaded: Any, form: Form | None = None, prev_lookup:
     """The checks after reading: validate, arithmetic rules (with last year's report), text rules."""
     r = FileResult(path=str(path), sha256=getattr(loaded, "sha256", None), kind=getattr(loaded, "kind", "unknown"),
                    form_version=getattr(loaded, "form_version", None), findings=list(loaded.findings or []),
-                   skipped=bool(getattr(loaded, "skipped", False))
-                   or any(f.rule == "FILE-SKIPPED" for f in loaded.findings or []))  # not a report, by content
+                   skipped=bool(getattr(loaded, "skipped", False)))
     doc = loaded.document
     if r.skipped:
         return r

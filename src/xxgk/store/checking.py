@@ -21,6 +21,7 @@ from ..check.run import check_paths
 from ..document import figures
 from ..form.definition import load_form
 from ..generate.roster import safe_filename
+from ..read.safe_open import FileProblem, read_regular
 from ..report.model import FileResult, FileStore, RunResult
 from .workspace import Store, unit_key
 
@@ -126,10 +127,10 @@ def record_run(store: Store, run: RunResult) -> int:
     for i, r in enumerate(run.files):
         if r.skipped:  # lock files, Thumbs.db: nobody's report, nothing to keep
             continue
-        try:
-            data = Path(r.path).read_bytes()
-        except OSError:
-            continue  # gone, a folder or unreadable: nothing to keep
+        try:  # under the reader's caps: a file refused as too large is not kept either
+            data = read_regular(r.path)
+        except (OSError, FileProblem):
+            continue  # gone, a folder, unreadable or over the cap: nothing to keep
         items.append((i, r, _figures(run, i, paths), data))
     rid = store.start_round("cli", ((os.path.basename(r.path), data) for _i, r, _f, data in items))
     subs = store.round_files(rid)
