@@ -12,6 +12,7 @@ command classes below name them in Chinese. Options keep their English names.
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 import click
@@ -106,18 +107,22 @@ def _width(text: str) -> int:
     return len(text) + sum(1 for ch in text if ch >= "\u2e80")  # CJK and full-width take two columns
 
 
+_TOKEN = re.compile(r"\s+|[（“《「]*(?:[!-~]+|[^\s!-~])[，。、；：）」”》！？]*")
+
+
 def _wrap(text: str, width: int) -> list[str]:
-    """Lines of at most `width` columns, broken anywhere in Chinese and at spaces in Latin text."""
+    """Lines of at most `width` columns: broken between Chinese characters and at spaces, never
+    inside a run of Latin letters, digits or a path (JSON, postgresql://…), never before closing
+    punctuation (。，）) nor after an opening one (（“)."""
     lines: list[str] = []
     for para in text.splitlines() or [""]:
         line = ""
-        for word in para.replace(" ", " \0").split("\0"):
-            for piece in ([word] if word.isascii() else list(word)):
-                if line and _width(line + piece.rstrip()) > width:
-                    lines.append(line.rstrip())
-                    line = piece.lstrip()
-                else:
-                    line += piece
+        for piece in _TOKEN.findall(para):
+            if line and _width(line + piece.rstrip()) > width:
+                lines.append(line.rstrip())
+                line = piece.lstrip()
+            else:
+                line += piece
         lines.append(line.rstrip())
     return lines
 
