@@ -104,8 +104,9 @@ def test_check_says_which_file_to_open(tmp_path: Path) -> None:
 def test_help_lines_never_start_with_closing_punctuation_or_split_a_word() -> None:
     from xxgk.click_zh import _wrap
 
+    text = "把已发布的报告（文本、HTML、Word .docx、PDF）转换为报告文档（JSON），见 postgresql://… 地址。"
     for width in range(12, 60):
-        lines = _wrap("把已发布的报告（文本、HTML、Word .docx、PDF）转换为报告文档（JSON），见 postgresql://… 地址。", width)
+        lines = _wrap(text, width)
         assert not [ln for ln in lines[1:] if ln[:1] in "，。、；：）」”》"], lines
         assert not [ln for ln in lines[:-1] if ln[-1:] in "（“《「"], lines
         assert "JSON" in "".join(lines) and all("JSO" not in ln or "JSON" in ln for ln in lines), lines
