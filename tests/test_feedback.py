@@ -300,4 +300,10 @@ def test_cli_writes_feedback_and_says_where_last(tmp_path: Path) -> None:
     paths = [f["path"] for f in json.loads((tmp_path / "s" / "summary.json").read_text(encoding="utf-8"))["files"]]
     assert len(paths) == 3 and not [p for p in paths if "检查反馈" in p], paths
     assert sorted(p.name for p in dedicated.iterdir()) == [".xxgk-output", COPY_NAME]
+    # round 3: the failing file withdrawn, the unit passes: its old feedback copy is not left to be sent
+    src.unlink()
+    r = CliRunner().invoke(main, ["check", str(src.parent), "--out", str(tmp_path / "s"), "--jobs", "1",
+                                  "--feedback", str(dedicated)])
+    assert r.exit_code == 0 and "上次留下的1份" in r.output, r.output
+    assert [p.name for p in dedicated.iterdir()] == [".xxgk-output"]
 

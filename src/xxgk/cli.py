@@ -275,13 +275,17 @@ def _check(paths: tuple[Path, ...], roster: Path | None, units: list | None, yea
     _echo(render_console(run, summary_dir=out_dir))
     _echo("汇总已写入：" + "、".join(str(p) for p in written))
     if feedback_dir is not None:
-        from .outputs import locked
-        from .report.feedback import describe, write_feedback
+        from .outputs import OUTPUT_MARK, locked
+        from .report.feedback import describe, remove_stale, write_feedback
 
         try:
             feedback_dir.mkdir(parents=True, exist_ok=True)
+            earlier = (feedback_dir / OUTPUT_MARK).exists()  # an earlier run's feedback is here
             with locked(feedback_dir, mark_output=True):  # marked: a later check never reads it as input
-                _echo(describe(write_feedback(run, feedback_dir, year)))
+                result = write_feedback(run, feedback_dir, year)
+                if earlier:
+                    remove_stale(result)
+            _echo(describe(result))
         except OSError as e:  # the disk filled up or the folder went away during the run
             _echo(f"反馈文件写入失败（{e.strerror or e}）：{feedback_dir}", err=True)
             sys.exit(2)

@@ -45,6 +45,7 @@ class FeedbackFile:
 class FeedbackResult:
     out_dir: Path
     files: list[FeedbackFile] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # an earlier run's files for units now without problems
 
 
 def target_problem(out_dir: Path, inputs: Sequence[Path]) -> str | None:
@@ -213,6 +214,19 @@ def _note(r: FileResult, fails: list[Finding], unit: str, stem: str, out_dir: Pa
     return FeedbackFile(unit, r.path, target, "txt", len(fails), reason or STATUS_ZH.get(r.status, r.status))
 
 
+def remove_stale(result: FeedbackResult) -> None:
+    """For a folder that held an earlier run's feedback (the caller knows it by the output mark),
+    remove the feedback files this run did not write again: a unit that has since passed must not
+    be sent its old list by mistake. Only files named like ours (…检查反馈…) are touched."""
+    folder = result.out_dir
+    written = {f.path.name for f in result.files}
+    for p in sorted(folder.iterdir()):
+        if (SUFFIX in p.name and p.suffix in (".xlsx", ".docx", ".txt") and p.name not in written
+                and p.is_file() and not p.is_symlink()):
+            p.unlink()
+            result.removed.append(p.name)
+
+
 def describe(result: FeedbackResult) -> str:
     """The console's last line: where the unit files went."""
     kinds: dict[str, int] = {}
@@ -221,11 +235,13 @@ def describe(result: FeedbackResult) -> str:
     words = {"xlsx": "标注副本", "docx": "问题清单（Word）", "txt": "说明"}
     detail = "，".join(f"{words[k]}{n}份" for k, n in kinds.items())
     where = path_display(result.out_dir)
+    removed = f"；上次留下的{len(result.removed)}份已无问题单位的反馈文件已删除" if result.removed else ""
     if not result.files:
-        return f"所有单位均无问题，没有需要发回的反馈文件（文件夹：{where}）。"
+        return f"所有单位均无问题，没有需要发回的反馈文件（文件夹：{where}）{removed}。"
     units = len({f.unit for f in result.files})
-    return f"已为{units}个单位写入{len(result.files)}份反馈文件（{detail}），请分别发回各单位：{where}"
+    return f"已为{units}个单位写入{len(result.files)}份反馈文件（{detail}），请分别发回各单位：{where}{removed}"
 
 
-__all__ = ["FeedbackFile", "FeedbackResult", "describe", "note_text", "target_problem", "write_feedback"]
+__all__ = ["FeedbackFile", "FeedbackResult", "describe", "note_text", "remove_stale", "target_problem",
+           "write_feedback"]
 
