@@ -27,6 +27,7 @@ from ..read.safe_open import (
     binary_kind,
     classify_ole,
     decode_text,
+    is_pdf,
     looks_like_html,
     read_regular,
     sniff,
@@ -122,7 +123,7 @@ def _dispatch(data: bytes, name: str, sha: str, limits: Limits) -> Loaded:
     if kind == "ole":
         return _problem(name, classify_ole(data), sha)
     if kind == "binary":
-        if data[:1024].lstrip()[:5] == b"%PDF-":  # a published report as PDF: the importers read its text layer
+        if is_pdf(data):  # a published report as PDF: the importers read its text layer
             return _import(data, name, sha, "pdf", limits)
         return _problem(name, finding("FILE-NOT-WORKBOOK", kind=binary_kind(data)), sha)
     if kind == "text":

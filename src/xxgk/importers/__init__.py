@@ -16,6 +16,7 @@ from ..read.safe_open import (
     FileProblem,
     SafeZip,
     classify_ole,
+    is_pdf,
     looks_like_html,
     read_regular,
     utf16_without_bom,
@@ -30,7 +31,7 @@ MAX_BYTES = DEFAULT_LIMITS.max_file_bytes
 
 def sniff(data: bytes, name: str = "") -> str:
     """"pdf", "docx" for a Word package, "zip" for any other zip, "html" for markup, "ole", else "text"."""
-    if data[:1024].lstrip()[:5] == b"%PDF-":
+    if is_pdf(data):
         return "pdf"
     if data[:4] == b"PK\x03\x04":
         try:

@@ -159,6 +159,11 @@ def sniff(data: bytes) -> str:
     return "text" if decode_text(data) is not None else "binary"
 
 
+def is_pdf(data: bytes) -> bool:
+    """A PDF by its header (some writers put blank lines or spaces before it)."""
+    return data[:1024].lstrip()[:5] == b"%PDF-"
+
+
 def binary_kind(data: bytes) -> str:
     for magic, kind in _OTHER_MAGIC:
         if data.startswith(magic):
